@@ -1,0 +1,247 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/cgroups"
+	"github.com/hullrt/hull/internal/errdefs"
+)
+
+// CreateOpts are the choices a caller makes when creating a container.
+type CreateOpts struct {
+	// Bundle is the bundle directory; config.json is read from it.
+	Bundle string
+	// Spec, when set, is used instead of reading Bundle/config.json.
+	Spec *specs.Spec
+	// Stdio for init; nil entries become /dev/null.
+	Stdin, Stdout, Stderr *os.File
+	// ConsoleSocket is a connected unix socket that receives the pty
+	// master when the process asks for a terminal.
+	ConsoleSocket *os.File
+	// PreserveFDs are passed to the container's process as fds 3, 4, ...
+	PreserveFDs []*os.File
+	// NoPivot uses MS_MOVE and chroot instead of pivot_root (ramfs roots).
+	NoPivot bool
+	// NoNewKeyring keeps the caller's session keyring.
+	NoNewKeyring bool
+}
+
+// Create makes a container from a bundle and leaves its init blocked until
+// Start. On failure nothing is left behind: no state directory, cgroup,
+// mount or process.
+func (r *Runtime) Create(id string, opts CreateOpts) (c *Container, err error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	bundle, spec, err := loadBundle(opts)
+	if err != nil {
+		return nil, err
+	}
+	rootfs := spec.Root.Path
+	if !filepath.IsAbs(rootfs) {
+		rootfs = filepath.Join(bundle, rootfs)
+	}
+	if err := validateSpec(spec, rootfs, opts); err != nil {
+		return nil, err
+	}
+	dir, err := r.makeDir(id)
+	if err != nil {
+		return nil, err
+	}
+	var undo []func()
+	defer func() {
+		if err != nil {
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+			os.RemoveAll(dir)
+		}
+	}()
+
+	cg, err := cgroups.New(spec.Linux.CgroupsPath, id)
+	if err != nil {
+		return nil, err
+	}
+	undo = append(undo, func() { cg.Destroy() })
+	if err := cg.Create(spec.Linux.Resources); err != nil {
+		return nil, err
+	}
+	c = &Container{rt: r, dir: dir, state: &State{
+		ID:          id,
+		Bundle:      bundle,
+		Rootfs:      rootfs,
+		Created:     time.Now().UTC(),
+		Owner:       "",
+		CgroupPaths: cg.Paths(),
+		Config:      spec,
+	}}
+	p, err := c.startInit(cg, opts, &undo)
+	if err != nil {
+		return nil, err
+	}
+	defer p.conn.close()
+	c.state.Pid = p.pid
+	if _, c.state.PidStart, _ = procStat(p.pid); c.state.PidStart == 0 {
+		return nil, fmt.Errorf("container init exited during create")
+	}
+	c.state.Namespaces = namespacePaths(spec, p.pid)
+	if err := c.finishInit(p, opts); err != nil {
+		return nil, err
+	}
+	if err := c.state.save(dir); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// makeDir creates the container's state directory; its existence is what
+// makes an id taken, so two creates of one id cannot both succeed.
+func (r *Runtime) makeDir(id string) (string, error) {
+	if err := os.MkdirAll(r.Root, 0o711); err != nil {
+		return "", fmt.Errorf("creating state root: %w", err)
+	}
+	dir := r.dir(id)
+	if err := os.Mkdir(dir, 0o711); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return "", fmt.Errorf("container %q: %w", id, errdefs.ErrAlreadyExists)
+		}
+		return "", fmt.Errorf("creating state directory: %w", err)
+	}
+	return dir, nil
+}
+
+// startInit spawns init into new namespaces and sends it its configuration.
+func (c *Container) startInit(cg cgroups.Manager, opts CreateOpts, undo *[]func()) (*spawned, error) {
+	spec := c.state.Config
+	if err := unix.Mkfifo(c.fifoPath(), 0o622); err != nil {
+		return nil, fmt.Errorf("creating exec fifo: %w", err)
+	}
+	fifo, err := os.OpenFile(c.fifoPath(), unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("opening exec fifo: %w", err)
+	}
+	defer fifo.Close()
+
+	extra := append([]*os.File{}, opts.PreserveFDs...)
+	cfg := &initConfig{
+		Kind:         initContainer,
+		ID:           c.state.ID,
+		Bundle:       c.state.Bundle,
+		Rootfs:       c.state.Rootfs,
+		Spec:         spec,
+		Process:      spec.Process,
+		NoPivot:      opts.NoPivot,
+		NoNewKeyring: opts.NoNewKeyring,
+		PreserveFDs:  len(opts.PreserveFDs),
+	}
+	cfg.FifoFD = 3 + len(extra)
+	extra = append(extra, fifo)
+	if opts.ConsoleSocket != nil {
+		cfg.ConsoleFD = 3 + len(extra)
+		extra = append(extra, opts.ConsoleSocket)
+	}
+	req := &spawnRequest{
+		boot:   newBootstrap(spec),
+		dir:    c.state.Bundle,
+		stdio:  [3]*os.File{opts.Stdin, opts.Stdout, opts.Stderr},
+		extra:  extra,
+		cgroup: cg,
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		switch {
+		case ns.Type == specs.UserNamespace && ns.Path == "":
+			cfg.UserNS = true
+		case ns.Type == specs.CgroupNamespace && ns.Path == "":
+			cfg.CgroupNS = true
+		}
+	}
+	p, err := c.rt.spawn(req)
+	if err != nil {
+		return nil, err
+	}
+	*undo = append(*undo, func() { killAndReap(p.pid) })
+	cfg.Pid = p.pid
+	if err := p.conn.send(message{Type: msgConfig, Config: cfg}); err != nil {
+		p.conn.close()
+		return nil, fmt.Errorf("sending init its configuration: %w", err)
+	}
+	return p, nil
+}
+
+// finishInit waits for init to be ready, running the hooks it asks for.
+func (c *Container) finishInit(p *spawned, opts CreateOpts) error {
+	for {
+		m, err := p.conn.recv()
+		if err == errPeerGone {
+			return fmt.Errorf("container init exited during setup")
+		}
+		if err != nil {
+			return err
+		}
+		switch m.Type {
+		case msgHooks:
+			st := c.OCIState()
+			st.Status, st.Pid = Creating, p.pid
+			h := c.state.Config.Hooks
+			err := runHooks("prestart", h.Prestart, st)
+			if err == nil {
+				err = runHooks("createRuntime", h.CreateRuntime, st)
+			}
+			if err != nil {
+				p.conn.send(message{Type: msgError, Message: err.Error()})
+				return err
+			}
+			if err := p.conn.send(message{Type: msgHooksDone}); err != nil {
+				return err
+			}
+		case msgReady:
+			return nil
+		default:
+			return fmt.Errorf("unexpected message %q from init", m.Type)
+		}
+	}
+}
+
+// newBootstrap turns the spec's namespaces into the preamble's request.
+func newBootstrap(spec *specs.Spec) bootstrap {
+	b := bootstrap{
+		timeOffsets: spec.Linux.TimeOffsets,
+		uidMaps:     spec.Linux.UIDMappings,
+		gidMaps:     spec.Linux.GIDMappings,
+	}
+	if spec.Process != nil {
+		b.oomScoreAdj = spec.Process.OOMScoreAdj
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Path != "" {
+			b.joins = append(b.joins, nsJoin{flag: nsFlags[ns.Type], path: ns.Path})
+		} else {
+			b.cloneFlags |= nsFlags[ns.Type]
+		}
+	}
+	return b
+}
+
+// namespacePaths records where exec finds each of the container's
+// namespaces: the path it joined, or init's own.
+func namespacePaths(spec *specs.Spec, pid int) map[specs.LinuxNamespaceType]string {
+	paths := make(map[specs.LinuxNamespaceType]string, len(spec.Linux.Namespaces))
+	for _, ns := range spec.Linux.Namespaces {
+		paths[ns.Type] = "/proc/" + strconv.Itoa(pid) + "/ns/" + nsProcName[ns.Type]
+	}
+	return paths
+}
+
+func killAndReap(pid int) {
+	unix.Kill(pid, unix.SIGKILL)
+	var ws unix.WaitStatus
+	unix.Wait4(pid, &ws, 0, nil)
+}

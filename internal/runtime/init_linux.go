@@ -1,0 +1,209 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	goruntime "runtime"
+	"strconv"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/rootfs"
+)
+
+const (
+	initContainer = "container"
+	initExec      = "exec"
+)
+
+// initConfig is everything a spawned process needs beyond its namespaces,
+// sent by the parent once the preamble is done.
+type initConfig struct {
+	Kind         string         `json:"kind"`
+	ID           string         `json:"id"`
+	Bundle       string         `json:"bundle"`
+	Rootfs       string         `json:"rootfs"`
+	Pid          int            `json:"pid"` // host pid, for hooks' state
+	Spec         *specs.Spec    `json:"spec"`
+	Process      *specs.Process `json:"process"`
+	NoPivot      bool           `json:"noPivot,omitempty"`
+	NoNewKeyring bool           `json:"noNewKeyring,omitempty"`
+	UserNS       bool           `json:"userNS,omitempty"`
+	CgroupNS     bool           `json:"cgroupNS,omitempty"`
+	PreserveFDs  int            `json:"preserveFDs,omitempty"`
+	FifoFD       int            `json:"fifoFD,omitempty"`
+	ConsoleFD    int            `json:"consoleFD,omitempty"`
+}
+
+// Init is the entry point of a process the runtime spawned, called by the
+// program's main when it sees the init argument. It never returns on
+// success: the process becomes the container's program. On failure it
+// tells the parent why and exits.
+func Init() {
+	// Credentials, capabilities and seccomp are per thread until execve:
+	// everything must happen on the thread that calls it.
+	goruntime.LockOSThread()
+	fd, err := strconv.Atoi(os.Getenv("_HULL_BOOTSTRAP"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hull init: not started by the runtime")
+		os.Exit(1)
+	}
+	os.Unsetenv("_HULL_BOOTSTRAP")
+	unix.CloseOnExec(fd)
+	conn := newSyncConn(os.NewFile(uintptr(fd), "sync"))
+	if err := runInit(conn); err != nil {
+		conn.send(message{Type: msgError, Message: err.Error()})
+		os.Exit(1)
+	}
+}
+
+func runInit(conn *syncConn) error {
+	m, err := conn.expect(msgConfig)
+	if err != nil {
+		return err
+	}
+	cfg := m.Config
+	for _, fd := range []int{cfg.FifoFD, cfg.ConsoleFD} {
+		if fd > 0 {
+			unix.CloseOnExec(fd)
+		}
+	}
+	if cfg.Kind == initExec {
+		return cfg.execProcess(conn)
+	}
+	return cfg.initContainer(conn)
+}
+
+// initContainer builds the container around init and waits for Start.
+func (cfg *initConfig) initContainer(conn *syncConn) error {
+	spec := cfg.Spec
+	if cfg.Process.Terminal {
+		if _, err := unix.Setsid(); err != nil {
+			return fmt.Errorf("setsid: %w", err)
+		}
+	}
+	if !cfg.NoNewKeyring {
+		joinSessionKeyring(cfg.ID)
+	}
+	rc := &rootfs.Config{
+		Spec:     spec,
+		Rootfs:   cfg.Rootfs,
+		NoPivot:  cfg.NoPivot,
+		UserNS:   cfg.UserNS,
+		CgroupNS: cfg.CgroupNS,
+	}
+	if err := rootfs.Prepare(rc); err != nil {
+		return err
+	}
+	if err := cfg.runCreateHooks(conn); err != nil {
+		return err
+	}
+	if err := rootfs.Pivot(rc); err != nil {
+		return err
+	}
+	if cfg.Process.Terminal {
+		if err := setupConsole(cfg.ConsoleFD, true); err != nil {
+			return err
+		}
+	}
+	if err := rootfs.Finalize(rc); err != nil {
+		return err
+	}
+	if err := setHostIdentity(spec); err != nil {
+		return err
+	}
+	proc, err := prepareProcess(cfg.Process, spec.Linux)
+	if err != nil {
+		return err
+	}
+	if err := conn.send(message{Type: msgReady}); err != nil {
+		return err
+	}
+	if err := waitForStart(cfg.FifoFD); err != nil {
+		return err
+	}
+	if spec.Hooks != nil {
+		st := &OCIState{OCIVersion: specs.Version, ID: cfg.ID, Status: Running, Pid: cfg.Pid,
+			Bundle: cfg.Bundle, Annotations: spec.Annotations}
+		if err := runHooks("startContainer", spec.Hooks.StartContainer, st); err != nil {
+			return err
+		}
+	}
+	return proc.exec(cfg.PreserveFDs)
+}
+
+// runCreateHooks asks the parent to run the prestart and createRuntime
+// hooks, then runs createContainer hooks here, in the container's
+// namespaces but before pivot_root, as the spec orders.
+func (cfg *initConfig) runCreateHooks(conn *syncConn) error {
+	h := cfg.Spec.Hooks
+	if h == nil {
+		return nil
+	}
+	if len(h.Prestart) > 0 || len(h.CreateRuntime) > 0 {
+		if err := conn.send(message{Type: msgHooks}); err != nil {
+			return err
+		}
+		if _, err := conn.expect(msgHooksDone); err != nil {
+			return err
+		}
+	}
+	st := &OCIState{OCIVersion: specs.Version, ID: cfg.ID, Status: Creating, Pid: cfg.Pid,
+		Bundle: cfg.Bundle, Annotations: cfg.Spec.Annotations}
+	return runHooks("createContainer", h.CreateContainer, st)
+}
+
+// waitForStart blocks until Start opens the exec fifo, then tells it that
+// the program is about to run.
+func waitForStart(fifoFD int) error {
+	// Opening for writing blocks until a reader opens the other end.
+	f, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(fifoFD), os.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening exec fifo: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.Write([]byte{'0'}); err != nil {
+		return fmt.Errorf("writing exec fifo: %w", err)
+	}
+	unix.Close(fifoFD)
+	return nil
+}
+
+// execProcess sets up an exec'd process, already in the container's
+// namespaces, and runs it.
+func (cfg *initConfig) execProcess(conn *syncConn) error {
+	if cfg.Process.Terminal {
+		if _, err := unix.Setsid(); err != nil {
+			return fmt.Errorf("setsid: %w", err)
+		}
+		if err := setupConsole(cfg.ConsoleFD, false); err != nil {
+			return err
+		}
+	}
+	proc, err := prepareProcess(cfg.Process, cfg.Spec.Linux)
+	if err != nil {
+		return err
+	}
+	return proc.exec(cfg.PreserveFDs)
+}
+
+func setHostIdentity(spec *specs.Spec) error {
+	if spec.Hostname != "" {
+		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+			return fmt.Errorf("setting hostname: %w", err)
+		}
+	}
+	if spec.Domainname != "" {
+		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
+			return fmt.Errorf("setting domainname: %w", err)
+		}
+	}
+	return rootfs.WriteSysctls(spec.Linux.Sysctl)
+}
+
+// joinSessionKeyring gives the container a session keyring of its own, so
+// it cannot read the host's keys. Kernels without keyrings are fine.
+func joinSessionKeyring(id string) {
+	unix.KeyctlJoinSessionKeyring("_ses." + id)
+}

@@ -1,0 +1,106 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+
+	"github.com/hullrt/hull/internal/errdefs"
+)
+
+// DefaultRoot is where containers' state lives unless the caller says
+// otherwise (runc uses /run/runc, crun /run/crun).
+const DefaultRoot = "/run/hull-oci"
+
+// Runtime creates and finds containers whose state lives under Root.
+type Runtime struct {
+	// Root is the state directory: one subdirectory per container.
+	Root string
+	// Self is the program re-executed to start a container's processes; it
+	// must import internal/nsexec and call Init when given InitArg.
+	// Default: /proc/self/exe.
+	Self string
+	// InitArg is the first argument that makes Self run Init.
+	// Default: "init".
+	InitArg string
+	// Warn receives what the runtime reports without failing: a failed
+	// poststart or poststop hook. Default: discarded.
+	Warn func(msg string)
+}
+
+func (r *Runtime) warn(msg string) {
+	if r.Warn != nil {
+		r.Warn(msg)
+	}
+}
+
+// New returns a runtime keeping state under root (DefaultRoot if empty).
+func New(root string) (*Runtime, error) {
+	if root == "" {
+		root = DefaultRoot
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("state root %q: %w", root, err)
+	}
+	return &Runtime{Root: abs, Self: "/proc/self/exe", InitArg: "init"}, nil
+}
+
+// runc's rule: letters, digits, and _ + - . only, and not "." or "..".
+var validID = regexp.MustCompile(`^[\w+\-.]+$`)
+
+// ValidateID reports whether id may name a container: it becomes a
+// directory name, so it must not climb out of Root.
+func ValidateID(id string) error {
+	if !validID.MatchString(id) || id == "." || id == ".." || len(id) > 1024 {
+		return fmt.Errorf("invalid container id %q: use letters, digits, '_', '+', '-' and '.': %w",
+			id, errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+func (r *Runtime) dir(id string) string { return filepath.Join(r.Root, id) }
+
+// Load returns the container named id.
+func (r *Runtime) Load(id string) (*Container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	s, err := loadState(r.dir(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("container %q does not exist: %w", id, errdefs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Container{rt: r, dir: r.dir(id), state: s}, nil
+}
+
+// List returns every container under Root, sorted by id. Entries without a
+// readable state (a create in progress or interrupted) are skipped.
+func (r *Runtime) List() ([]*Container, error) {
+	entries, err := os.ReadDir(r.Root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []*Container
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		c, err := r.Load(e.Name())
+		if err != nil {
+			continue
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID() < out[j].ID() })
+	return out, nil
+}

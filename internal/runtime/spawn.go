@@ -1,0 +1,199 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/cgroups"
+)
+
+// nsFlags maps the spec's namespace types to clone flags, in the order the
+// preamble should enter them (it enters user first regardless).
+var nsFlags = map[specs.LinuxNamespaceType]uintptr{
+	specs.UserNamespace:    unix.CLONE_NEWUSER,
+	specs.MountNamespace:   unix.CLONE_NEWNS,
+	specs.PIDNamespace:     unix.CLONE_NEWPID,
+	specs.NetworkNamespace: unix.CLONE_NEWNET,
+	specs.IPCNamespace:     unix.CLONE_NEWIPC,
+	specs.UTSNamespace:     unix.CLONE_NEWUTS,
+	specs.CgroupNamespace:  unix.CLONE_NEWCGROUP,
+	specs.TimeNamespace:    unix.CLONE_NEWTIME,
+}
+
+// nsProcName is each namespace's file name under /proc/PID/ns.
+var nsProcName = map[specs.LinuxNamespaceType]string{
+	specs.UserNamespace:    "user",
+	specs.MountNamespace:   "mnt",
+	specs.PIDNamespace:     "pid",
+	specs.NetworkNamespace: "net",
+	specs.IPCNamespace:     "ipc",
+	specs.UTSNamespace:     "uts",
+	specs.CgroupNamespace:  "cgroup",
+	specs.TimeNamespace:    "time",
+}
+
+// bootstrap is what the nsexec preamble needs to place a process.
+type bootstrap struct {
+	cloneFlags  uintptr
+	joins       []nsJoin
+	timeOffsets map[string]specs.LinuxTimeOffset
+	oomScoreAdj *int
+	// uidMaps and gidMaps are written by the parent when cloneFlags holds
+	// CLONE_NEWUSER.
+	uidMaps, gidMaps []specs.LinuxIDMapping
+}
+
+type nsJoin struct {
+	flag uintptr
+	path string
+}
+
+// encode renders the preamble's message: a length, then lines.
+func (b *bootstrap) encode() []byte {
+	var body bytes.Buffer
+	for _, j := range b.joins {
+		fmt.Fprintf(&body, "join %d %s\n", j.flag, j.path)
+	}
+	fmt.Fprintf(&body, "clone %d\n", b.cloneFlags)
+	for clock, off := range b.timeOffsets {
+		fmt.Fprintf(&body, "timens %s %d %d\n", clock, off.Secs, off.Nanosecs)
+	}
+	if b.oomScoreAdj != nil {
+		fmt.Fprintf(&body, "oom %d\n", *b.oomScoreAdj)
+	}
+	out := binary.NativeEndian.AppendUint32(nil, uint32(body.Len()))
+	return append(out, body.Bytes()...)
+}
+
+// spawnRequest describes a process to start in a container's namespaces.
+type spawnRequest struct {
+	boot   bootstrap
+	dir    string
+	stdio  [3]*os.File
+	extra  []*os.File // placed at fds 3, 4, ... in the new process
+	cgroup cgroups.Manager
+}
+
+// spawned is a process on its way into a container: the final pid, and the
+// socket to finish its setup over.
+type spawned struct {
+	pid  int
+	conn *syncConn
+}
+
+// spawn starts Self through the nsexec preamble and returns once the
+// preamble reported the final process's pid. The sync socket lands at fd
+// 3+len(extra) in the new process.
+func (r *Runtime) spawn(req *spawnRequest) (_ *spawned, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("creating sync socket: %w", err)
+	}
+	parent := os.NewFile(uintptr(fds[0]), "sync-parent")
+	child := os.NewFile(uintptr(fds[1]), "sync-child")
+	defer child.Close()
+	conn := newSyncConn(parent)
+	defer func() {
+		if err != nil {
+			conn.close()
+		}
+	}()
+
+	syncFD := 3 + len(req.extra)
+	cmd := &exec.Cmd{
+		Path:       r.Self,
+		Args:       []string{r.Self, r.InitArg},
+		Env:        []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(syncFD)},
+		Dir:        req.dir,
+		Stdin:      req.stdio[0],
+		Stdout:     req.stdio[1],
+		Stderr:     req.stdio[2],
+		ExtraFiles: append(append([]*os.File{}, req.extra...), child),
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", r.Self, err)
+	}
+	// From here on the intermediate must not outlive a failure.
+	defer func() {
+		if err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
+	// In the cgroup before it forks, so init and everything it starts are.
+	if req.cgroup != nil {
+		if err := req.cgroup.Apply(cmd.Process.Pid); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := parent.Write(req.boot.encode()); err != nil {
+		return nil, fmt.Errorf("sending bootstrap: %w", err)
+	}
+	pid, err := r.followPreamble(cmd.Process.Pid, &req.boot, conn)
+	if werr := cmd.Wait(); err == nil && werr != nil {
+		err = fmt.Errorf("namespace setup failed: %w", werr)
+	}
+	if err != nil {
+		if pid > 0 {
+			unix.Kill(pid, unix.SIGKILL)
+			var ws unix.WaitStatus
+			unix.Wait4(pid, &ws, 0, nil)
+		}
+		return nil, err
+	}
+	return &spawned{pid: pid, conn: conn}, nil
+}
+
+// followPreamble answers the preamble's requests until it names the pid of
+// the final process.
+func (r *Runtime) followPreamble(intermediate int, b *bootstrap, conn *syncConn) (int, error) {
+	for {
+		m, err := conn.recv()
+		if err == errPeerGone {
+			return 0, fmt.Errorf("namespace setup: the process exited before reporting")
+		}
+		if err != nil {
+			return 0, fmt.Errorf("namespace setup: %w", err)
+		}
+		switch m.Type {
+		case msgUserNS:
+			if err := writeIDMaps(intermediate, b); err != nil {
+				return 0, err
+			}
+			if _, err := conn.f.Write([]byte{'1'}); err != nil {
+				return 0, err
+			}
+		case msgPid:
+			return m.Pid, nil
+		default:
+			return 0, fmt.Errorf("namespace setup: unexpected message %q", m.Type)
+		}
+	}
+}
+
+func writeIDMaps(pid int, b *bootstrap) error {
+	proc := "/proc/" + strconv.Itoa(pid)
+	if err := os.WriteFile(proc+"/uid_map", formatIDMaps(b.uidMaps), 0); err != nil {
+		return fmt.Errorf("writing uid_map: %w", err)
+	}
+	if err := os.WriteFile(proc+"/gid_map", formatIDMaps(b.gidMaps), 0); err != nil {
+		return fmt.Errorf("writing gid_map: %w", err)
+	}
+	return nil
+}
+
+func formatIDMaps(maps []specs.LinuxIDMapping) []byte {
+	var sb strings.Builder
+	for _, m := range maps {
+		fmt.Fprintf(&sb, "%d %d %d\n", m.ContainerID, m.HostID, m.Size)
+	}
+	return []byte(sb.String())
+}

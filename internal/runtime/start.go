@@ -1,0 +1,62 @@
+package runtime
+
+import (
+	"fmt"
+		"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/errdefs"
+)
+
+// Start lets a created container's init exec the user's program, then runs
+// the poststart hooks. Only a created container can start.
+func (c *Container) Start() error {
+	return c.locked(c.start)
+}
+
+func (c *Container) start() error {
+	if st := c.Status(); st != Created {
+		return fmt.Errorf("cannot start a container that is %s: %w", st, errdefs.ErrConflict)
+	}
+	if err := c.awaitInit(); err != nil {
+		return err
+	}
+	if err := os.Remove(c.fifoPath()); err != nil {
+		return fmt.Errorf("removing exec fifo: %w", err)
+	}
+	if h := c.state.Config.Hooks; h != nil && len(h.Poststart) > 0 {
+		runHooksWarn("poststart", h.Poststart, c.OCIState(), c.rt.warn)
+	}
+	return nil
+}
+
+// awaitInit opens the exec fifo, which lets init go on, and waits for the
+// byte init writes just before it execs. The read end is opened
+// non-blocking and polled, checking between polls that init still lives:
+// a reader that blocked in open would wait forever for a dead init.
+func (c *Container) awaitInit() error {
+	fd, err := unix.Open(c.fifoPath(), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening exec fifo: %w", err)
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 1)
+	for {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, 100)
+		if err != nil && err != unix.EINTR {
+			return fmt.Errorf("waiting for container init: %w", err)
+		}
+		if n > 0 {
+			if r, _ := unix.Read(fd, buf); r == 1 {
+				return nil
+			}
+			// A writer came and went without a byte: init died in between.
+			return fmt.Errorf("container init exited before start")
+		}
+		if !c.state.alive() {
+			return fmt.Errorf("container init exited before start")
+		}
+	}
+}
