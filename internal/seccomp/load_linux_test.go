@@ -164,7 +164,7 @@ func childArgs() error {
 			},
 			{
 				Names: []string{"personality"}, Action: specs.ActErrno, ErrnoRet: ptr(uint(unix.ENOTTY)),
-				Args:  []specs.LinuxSeccompArg{{Index: 0, Value: 0xffffffff, Op: specs.OpEqualTo}},
+				Args: []specs.LinuxSeccompArg{{Index: 0, Value: 0xffffffff, Op: specs.OpEqualTo}},
 			},
 		},
 	})
