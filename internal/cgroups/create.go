@@ -1,0 +1,212 @@
+package cgroups
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/errdefs"
+)
+
+func (m *manager) Create(r *specs.LinuxResources) (err error) {
+	var created []string
+	defer func() {
+		if err != nil {
+			for i := len(created) - 1; i >= 0; i-- {
+				unix.Rmdir(created[i])
+			}
+		}
+	}()
+	for _, d := range m.dirs {
+		made, err := mkdirs(d.path, d.h.mountpoint)
+		created = append(created, made...)
+		if err != nil {
+			return fmt.Errorf("creating cgroup: %w", err)
+		}
+		if !d.h.v2 && d.h.has("cpuset") {
+			if err := inheritCpuset(d.path, d.h.mountpoint); err != nil {
+				return fmt.Errorf("creating cgroup: %w", err)
+			}
+		}
+	}
+	// On a unified host every controller is delegated down to the new
+	// cgroup, so that a later Set can write any of them. On a hybrid host
+	// the v2 controllers are enabled only when a limit needs one (see
+	// controllerDir): enabling one there would stop the administrator from
+	// mounting it as a v1 hierarchy later.
+	if m.v2 != nil && m.host.mode() == Unified {
+		delegate(m.v2, m.v2.h.controllers)
+	}
+	if err := m.set(r, false); err != nil {
+		return err
+	}
+	return nil
+}
+
+// mkdirs makes dir and the missing parents below top, and returns the
+// directories it made, outermost first. An existing dir is fine.
+func mkdirs(dir, top string) ([]string, error) {
+	err := unix.Mkdir(dir, 0o755)
+	switch {
+	case err == nil:
+		return []string{dir}, nil
+	case err == unix.EEXIST:
+		return nil, nil
+	case err != unix.ENOENT || len(dir) <= len(top):
+		return nil, &os.PathError{Op: "mkdir", Path: dir, Err: err}
+	}
+	made, err := mkdirs(filepath.Dir(dir), top)
+	if err != nil {
+		return made, err
+	}
+	if err := unix.Mkdir(dir, 0o755); err != nil && err != unix.EEXIST {
+		return made, &os.PathError{Op: "mkdir", Path: dir, Err: err}
+	} else if err == nil {
+		made = append(made, dir)
+	}
+	return made, nil
+}
+
+// inheritCpuset fills an empty v1 cpuset.cpus or cpuset.mems from the
+// parent, going up as far as parents are empty too. The v1 kernel leaves a
+// new cpuset empty and refuses to let any process join it.
+func inheritCpuset(dir, top string) error {
+	cpus, err := readTrimmed(dir, "cpuset.cpus")
+	if err != nil {
+		return err
+	}
+	mems, err := readTrimmed(dir, "cpuset.mems")
+	if err != nil {
+		return err
+	}
+	if cpus != "" && mems != "" {
+		return nil
+	}
+	if len(dir) <= len(top) {
+		return fmt.Errorf("the cpuset root %s has no cpus or mems: %w", dir, errdefs.ErrUnavailable)
+	}
+	parent := filepath.Dir(dir)
+	if err := inheritCpuset(parent, top); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, value string }{{"cpuset.cpus", cpus}, {"cpuset.mems", mems}} {
+		if f.value != "" {
+			continue
+		}
+		v, err := readTrimmed(parent, f.name)
+		if err != nil {
+			return err
+		}
+		if err := writeFile(dir, f.name, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// delegate enables the controllers ctls in cgroup.subtree_control of every
+// ancestor of d below the v2 mount, so that d gets their interface files.
+// It does its best: a controller the kernel refuses (busy parent, realtime
+// tasks blocking "cpu") is skipped, and the write of its file names it then.
+func delegate(d *cgroupDir, ctls []string) {
+	have, _ := readTrimmed(d.path, "cgroup.controllers")
+	var missing []string
+	for _, c := range ctls {
+		if !strings.Contains(" "+have+" ", " "+c+" ") {
+			missing = append(missing, "+"+c)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	rel, err := filepath.Rel(d.h.mountpoint, filepath.Dir(d.path))
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return
+	}
+	parent := d.h.mountpoint
+	levels := []string{parent}
+	if rel != "." {
+		for part := range strings.SplitSeq(rel, "/") {
+			parent += "/" + part
+			levels = append(levels, parent)
+		}
+	}
+	for _, dir := range levels {
+		if writeFile(dir, "cgroup.subtree_control", strings.Join(missing, " ")) == nil {
+			continue
+		}
+		for _, c := range missing { // one refused controller fails the whole write
+			writeFile(dir, "cgroup.subtree_control", c)
+		}
+	}
+}
+
+func (m *manager) Apply(pid int) error {
+	s := strconv.Itoa(pid)
+	for _, d := range m.dirs {
+		if err := writeFile(d.path, "cgroup.procs", s); err != nil {
+			return fmt.Errorf("moving process %d into cgroup %s: %w", pid, d.path, err)
+		}
+	}
+	return nil
+}
+
+func (m *manager) Destroy() error {
+	var errs []error
+	for _, d := range m.dirs {
+		if err := removeTree(d.path); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeTree removes a cgroup directory and the sub-cgroups the container
+// made in it. A cgroup directory is removed with rmdir although it lists
+// files: they are the kernel's, not real ones.
+func removeTree(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("removing cgroup: %w", err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			if err := removeTree(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return rmdirRetry(dir)
+}
+
+// rmdirRetry retries for about a third of a second while the cgroup is busy:
+// processes that were just killed leave it only once the kernel has reaped
+// them.
+func rmdirRetry(dir string) error {
+	delay := time.Millisecond
+	for try := 0; ; try++ {
+		err := unix.Rmdir(dir)
+		if err == nil || err == unix.ENOENT {
+			return nil
+		}
+		if err != unix.EBUSY || try == 9 {
+			kind := errnoKind(err, dir)
+			if kind == nil {
+				return fmt.Errorf("removing cgroup %s: %w", dir, err)
+			}
+			return fmt.Errorf("removing cgroup %s: %w (%w)", dir, err, kind)
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, 100*time.Millisecond)
+	}
+}
