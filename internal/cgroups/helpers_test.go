@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -87,13 +89,34 @@ func wantFile(t *testing.T, dir, file, want string) {
 type gated struct {
 	cmd  *exec.Cmd
 	gate io.WriteCloser
-	out  strings.Builder
+	out  syncBuffer
+}
+
+// syncBuffer collects a process's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func startGated(t *testing.T, script string) *gated {
 	t.Helper()
-	g := &gated{cmd: exec.Command("/bin/sh", "-c", "read _ && "+script)}
+	g := &gated{cmd: exec.Command("/bin/sh", "-c", "read _ || exit 99\n"+script)}
 	g.cmd.Stdout, g.cmd.Stderr = &g.out, &g.out
+	// Its own process group, so that the cleanup reaches its children.
+	g.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	g.cmd.WaitDelay = time.Second
 	var err error
 	if g.gate, err = g.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
@@ -102,7 +125,7 @@ func startGated(t *testing.T, script string) *gated {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		g.cmd.Process.Kill()
+		unix.Kill(-g.cmd.Process.Pid, unix.SIGKILL)
 		g.cmd.Wait()
 	})
 	return g
