@@ -24,14 +24,16 @@ func (m *manager) Create(r *specs.LinuxResources) (err error) {
 			}
 		}
 	}()
+	made := make(map[string]bool, len(m.dirs))
 	for _, d := range m.dirs {
-		made, err := mkdirs(d.path, d.h.mountpoint)
-		created = append(created, made...)
+		dirs, err := mkdirs(d.path, d.h.mountpoint)
+		created = append(created, dirs...)
 		if err != nil {
 			return fmt.Errorf("creating cgroup: %w", err)
 		}
+		made[d.path] = len(dirs) > 0 && dirs[len(dirs)-1] == d.path
 		if !d.h.v2 && d.h.has("cpuset") {
-			if err := inheritCpuset(d.path, d.h.mountpoint); err != nil {
+			if _, _, err := inheritCpuset(d.path, d.h.mountpoint, made[d.path]); err != nil {
 				return fmt.Errorf("creating cgroup: %w", err)
 			}
 		}
@@ -44,10 +46,7 @@ func (m *manager) Create(r *specs.LinuxResources) (err error) {
 	if m.v2 != nil && m.host.mode() == Unified {
 		delegate(m.v2, m.v2.h.controllers)
 	}
-	if err := m.set(r, false); err != nil {
-		return err
-	}
-	return nil
+	return m.set(r, false, made)
 }
 
 // mkdirs makes dir and the missing parents below top, and returns the
@@ -75,40 +74,38 @@ func mkdirs(dir, top string) ([]string, error) {
 }
 
 // inheritCpuset fills an empty v1 cpuset.cpus or cpuset.mems from the
-// parent, going up as far as parents are empty too. The v1 kernel leaves a
-// new cpuset empty and refuses to let any process join it.
-func inheritCpuset(dir, top string) error {
-	cpus, err := readTrimmed(dir, "cpuset.cpus")
-	if err != nil {
-		return err
-	}
-	mems, err := readTrimmed(dir, "cpuset.mems")
-	if err != nil {
-		return err
-	}
-	if cpus != "" && mems != "" {
-		return nil
+// parent, going up as far as parents are empty too, and returns the values
+// dir has then. The v1 kernel leaves a new cpuset empty and lets no process
+// join it. fresh says dir was just made: empty, no need to read it.
+func inheritCpuset(dir, top string, fresh bool) (cpus, mems string, err error) {
+	if !fresh {
+		if cpus, err = readTrimmed(dir, "cpuset.cpus"); err != nil {
+			return "", "", err
+		}
+		if mems, err = readTrimmed(dir, "cpuset.mems"); err != nil {
+			return "", "", err
+		}
+		if cpus != "" && mems != "" {
+			return cpus, mems, nil
+		}
 	}
 	if len(dir) <= len(top) {
-		return fmt.Errorf("the cpuset root %s has no cpus or mems: %w", dir, errdefs.ErrUnavailable)
+		return "", "", fmt.Errorf("the cpuset root %s has no cpus or mems: %w", dir, errdefs.ErrUnavailable)
 	}
-	parent := filepath.Dir(dir)
-	if err := inheritCpuset(parent, top); err != nil {
-		return err
+	pcpus, pmems, err := inheritCpuset(filepath.Dir(dir), top, false)
+	if err != nil {
+		return "", "", err
 	}
-	for _, f := range []struct{ name, value string }{{"cpuset.cpus", cpus}, {"cpuset.mems", mems}} {
-		if f.value != "" {
-			continue
-		}
-		v, err := readTrimmed(parent, f.name)
-		if err != nil {
-			return err
-		}
-		if err := writeFile(dir, f.name, v); err != nil {
-			return err
-		}
+	var w []fileValue
+	if cpus == "" {
+		cpus = pcpus
+		w = append(w, fileValue{"cpuset.cpus", cpus})
 	}
-	return nil
+	if mems == "" {
+		mems = pmems
+		w = append(w, fileValue{"cpuset.mems", mems})
+	}
+	return cpus, mems, writeFiles(dir, w)
 }
 
 // delegate enables the controllers ctls in cgroup.subtree_control of every

@@ -107,8 +107,9 @@ func normalizeDeviceRules(rules []specs.LinuxDeviceCgroup) ([]deviceRule, error)
 }
 
 // setDevices applies the rules: with the v1 devices hierarchy where the
-// host mounts it, else with an eBPF program on the v2 cgroup.
-func (m *manager) setDevices(rules []specs.LinuxDeviceCgroup) error {
+// host mounts it, else with an eBPF program on the v2 cgroup. made holds the
+// directories Create has just made.
+func (m *manager) setDevices(rules []specs.LinuxDeviceCgroup, made map[string]bool) error {
 	if len(rules) == 0 {
 		return nil
 	}
@@ -117,7 +118,7 @@ func (m *manager) setDevices(rules []specs.LinuxDeviceCgroup) error {
 		return err
 	}
 	if d, ok := m.v1["devices"]; ok {
-		return setDevicesV1(d.path, norm)
+		return setDevicesV1(d.path, norm, made[d.path])
 	}
 	if m.v2 != nil {
 		return setDevicesBPF(m.v2.path, norm)

@@ -96,7 +96,14 @@ func parseDevicesList(s string) (l deviceList, known bool, err error) {
 		}
 		var acc access
 		for _, c := range f[2] {
-			acc |= map[rune]access{'r': accRead, 'w': accWrite, 'm': accMknod}[c]
+			switch c {
+			case 'r':
+				acc |= accRead
+			case 'w':
+				acc |= accWrite
+			case 'm':
+				acc |= accMknod
+			}
 		}
 		l.exceptions = append(l.exceptions, exception{exceptionKey{f[0][0], major, minor}, acc})
 	}
@@ -114,7 +121,10 @@ func (e exception) line(acc access) string {
 	return fmt.Sprintf("%c %s:%s %s", e.typ, formatDeviceNumber(e.major), formatDeviceNumber(e.minor), acc)
 }
 
-func setDevicesV1(dir string, rules []deviceRule) error {
+// setDevicesV1 applies the rules to a v1 devices cgroup; fresh says Create
+// has just made it (no process, no sub-cgroup: a reset is safe and cheaper
+// than reading the list).
+func setDevicesV1(dir string, rules []deviceRule, fresh bool) error {
 	reset := -1
 	for i, r := range rules {
 		if r.matchesAll() {
@@ -123,68 +133,64 @@ func setDevicesV1(dir string, rules []deviceRule) error {
 	}
 	if reset < 0 {
 		// The rules build on what the cgroup has, which the kernel does
-		// exactly when they are written one by one.
+		// exactly when they are written one by one: each as an exception
+		// against the opposite default goes to its own file.
+		var w []fileValue
 		for _, r := range rules {
-			var l deviceList
-			l.defaultAllow = !r.allow
+			l := deviceList{defaultAllow: !r.allow}
 			l.apply(r)
-			if err := writeExceptions(dir, l); err != nil {
-				return err
-			}
+			w = append(w, exceptionWrites(l)...)
 		}
-		return nil
+		return writeFiles(dir, w)
 	}
 	target := deviceList{defaultAllow: rules[reset].allow}
 	for _, r := range rules[reset+1:] {
 		target.apply(r)
 	}
-	s, err := readFile(dir, "devices.list")
-	if err != nil {
-		return err
-	}
-	current, known, err := parseDevicesList(s)
-	if err != nil {
-		return err
-	}
-	if known && !current.defaultAllow && !target.defaultAllow {
-		return updateExceptions(dir, current, target)
+	if !fresh {
+		s, err := readFile(dir, "devices.list")
+		if err != nil {
+			return err
+		}
+		current, known, err := parseDevicesList(s)
+		if err != nil {
+			return err
+		}
+		if known && !current.defaultAllow && !target.defaultAllow {
+			return writeFiles(dir, updateExceptions(current, target))
+		}
 	}
 	file := "devices.deny"
 	if target.defaultAllow {
 		file = "devices.allow"
 	}
-	if err := writeFile(dir, file, "a"); err != nil {
-		return err
-	}
-	return writeExceptions(dir, target)
+	return writeFiles(dir, append([]fileValue{{file, "a"}}, exceptionWrites(target)...))
 }
 
-// writeExceptions adds l's exceptions to a cgroup whose default is l's.
-func writeExceptions(dir string, l deviceList) error {
+// exceptionWrites adds l's exceptions to a cgroup whose default is l's.
+func exceptionWrites(l deviceList) []fileValue {
 	file := "devices.allow"
 	if l.defaultAllow {
 		file = "devices.deny"
 	}
+	w := make([]fileValue, 0, len(l.exceptions))
 	for _, e := range l.exceptions {
-		if err := writeFile(dir, file, e.line(e.access)); err != nil {
-			return err
-		}
+		w = append(w, fileValue{file, e.line(e.access)})
 	}
-	return nil
+	return w
 }
 
 // updateExceptions turns the allow exceptions of a deny-default cgroup from
 // current into target: it grants what is missing, then revokes the rest.
-func updateExceptions(dir string, current, target deviceList) error {
+func updateExceptions(current, target deviceList) []fileValue {
+	var w []fileValue
 	for _, e := range target.exceptions {
 		have := access(0)
 		if i := current.find(e.exceptionKey); i >= 0 {
 			have = current.exceptions[i].access
 		}
 		if missing := e.access &^ have; missing != 0 {
-			if err := writeFile(dir, "devices.allow", e.line(missing)); err != nil {
-				return err
-			}
+			w = append(w, fileValue{"devices.allow", e.line(missing)})
 		}
 	}
 	for _, e := range current.exceptions {
@@ -193,10 +199,8 @@ func updateExceptions(dir string, current, target deviceList) error {
 			want = target.exceptions[i].access
 		}
 		if extra := e.access &^ want; extra != 0 {
-			if err := writeFile(dir, "devices.deny", e.line(extra)); err != nil {
-				return err
-			}
+			w = append(w, fileValue{"devices.deny", e.line(extra)})
 		}
 	}
-	return nil
+	return w
 }

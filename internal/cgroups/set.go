@@ -11,14 +11,15 @@ import (
 )
 
 func (m *manager) Set(r *specs.LinuxResources) error {
-	return m.set(r, true)
+	return m.set(r, true, nil)
 }
 
 // set writes the limits of r. During Create (update false) a value that
 // only restores the kernel's default for a new cgroup (burst 0,
 // disableOOMKiller false) is not written: a container start stays a handful
-// of writes.
-func (m *manager) set(r *specs.LinuxResources, update bool) error {
+// of writes. made holds the directories Create has just made: empty, with
+// no process and no sub-cgroup yet.
+func (m *manager) set(r *specs.LinuxResources, update bool, made map[string]bool) error {
 	if r == nil {
 		return nil
 	}
@@ -31,7 +32,7 @@ func (m *manager) set(r *specs.LinuxResources, update bool) error {
 		func() error { return m.setHugetlb(r.HugepageLimits) },
 		func() error { return m.setNetwork(r.Network) },
 		func() error { return m.setRdma(r.Rdma) },
-		func() error { return m.setDevices(r.Devices) },
+		func() error { return m.setDevices(r.Devices, made) },
 		func() error { return m.setUnified(r.Unified) },
 	}
 	for _, step := range steps {
@@ -58,18 +59,6 @@ func (m *manager) controllerDir(v1, v2 string) (*cgroupDir, error) {
 		return m.v2, nil
 	}
 	return nil, fmt.Errorf("the %s cgroup controller is not available on this host: %w", v1, errdefs.ErrUnavailable)
-}
-
-// fileValue is one write to a cgroup file.
-type fileValue struct{ file, value string }
-
-func writeFiles(dir string, writes []fileValue) error {
-	for _, w := range writes {
-		if err := writeFile(dir, w.file, w.value); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // writeOrdered writes values the kernel checks against each other (CFS
