@@ -103,22 +103,26 @@ func (r *root) mountCgroup1(t target, o *mountOptions) error {
 	return applyPropagation(tmp.fd, o)
 }
 
-// mountHierarchy mounts one hierarchy in the cgroup tmpfs.
+// mountHierarchy mounts one hierarchy in the cgroup tmpfs. The tmpfs was
+// mounted a moment ago and only we can see it, so a name in it cannot be a
+// symlink: the directory is reached relative to the tmpfs's handle.
 func (r *root) mountHierarchy(tmp target, cg cgroupMount, o *mountOptions) error {
 	if err := unix.Mkdirat(tmp.fd, cg.name, 0o755); err != nil && err != unix.EEXIST {
 		return os.NewSyscallError("mkdir", err)
 	}
-	fd, err := unix.Openat(tmp.fd, cg.name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return os.NewSyscallError("open", err)
-	}
-	sub := target{fd: fd, path: path.Join(tmp.path, cg.name)}
-	defer sub.close()
 	flags := o.flags&^bindOnlyFlags | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 	if r.c.CgroupNS {
-		return os.NewSyscallError("mount", unix.Mount("cgroup", fdPath(fd), cg.fstype, flags, cg.data))
+		return os.NewSyscallError("mount", unix.Mount("cgroup", fdPath(tmp.fd)+"/"+cg.name, cg.fstype, flags, cg.data))
 	}
-	return r.bindOnto(cg.host, sub, &mountOptions{flags: flags | unix.MS_BIND | unix.MS_REC, recursive: true})
+	tree, err := cloneTree(cg.host, true)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(tree)
+	if err := unix.MoveMount(tree, "", tmp.fd, cg.name, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		return os.NewSyscallError("move_mount", err)
+	}
+	return remountBind(tree, fdPath(tree), flags|unix.MS_BIND, 0)
 }
 
 // readCgroupHost reads how the host mounts cgroups: statfs for v2 alone,
@@ -128,7 +132,7 @@ func readCgroupHost(cgroupNS bool) (*cgroupHost, error) {
 	if err := unix.Statfs("/sys/fs/cgroup", &st); err != nil {
 		return nil, &os.PathError{Op: "statfs", Path: "/sys/fs/cgroup", Err: err}
 	}
-	self, err := os.ReadFile("/proc/self/cgroup")
+	self, err := readProcFile("/proc/self/cgroup")
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +140,7 @@ func readCgroupHost(cgroupNS bool) (*cgroupHost, error) {
 		own, _ := ownCgroups(self)[""]
 		return &cgroupHost{unified: true, own2: own.path}, nil
 	}
-	infos, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	infos, err := readMountinfo(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
 	if err != nil {
 		return nil, err
 	}

@@ -110,6 +110,9 @@ func (r *root) createDevice(dev target, d specs.LinuxDevice) error {
 		return err
 	}
 	p := cleanDest(d.Path)
+	if p == "/" {
+		return fmt.Errorf("device path %q: %w", d.Path, errdefs.ErrInvalidArgument)
+	}
 	dir, base := path.Split(p)
 	parent := dev
 	if dir = path.Clean(dir); dir != "/dev" || dev.path != "/dev" {

@@ -78,17 +78,14 @@ func (f *finalizer) remountReadonly(p string, flags uintptr) error {
 	return remountBind(fd, f.at(fd, p), flags|unix.MS_RDONLY, 0)
 }
 
-// readonlyRoot remounts "/" read-only, keeping its nosuid, nodev and noexec.
+// readonlyRoot remounts "/" read-only, keeping its other flags (nosuid,
+// nodev, noexec, access times), as read from statfs(2): the kernel refuses
+// to clear those it locked in a user namespace.
 func readonlyRoot() error {
 	var st unix.Statfs_t
 	if err := unix.Statfs("/", &st); err != nil {
 		return &os.PathError{Op: "statfs", Path: "/", Err: err}
 	}
-	keep := uintptr(st.Flags) & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
-	fd, err := unix.Open("/", unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return &os.PathError{Op: "open", Path: "/", Err: err}
-	}
-	defer unix.Close(fd)
-	return remountBind(fd, "/", keep|unix.MS_RDONLY, 0)
+	flags := uintptr(st.Flags)&lockableFlags | unix.MS_RDONLY | unix.MS_BIND | unix.MS_REMOUNT
+	return os.NewSyscallError("remount", unix.Mount("", "/", "", flags, ""))
 }

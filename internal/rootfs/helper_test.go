@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -69,8 +70,9 @@ func newBundle(dir string) *bundle {
 	return &bundle{dir: dir, rootfs: filepath.Join(dir, "rootfs"), console: os.Getenv(envConsole)}
 }
 
-// runScenario runs the named scenario and fails t with what went wrong.
-func runScenario(t *testing.T, name string) {
+// runScenario runs the named scenario and fails t with what went wrong. It
+// returns the container's TIMING line.
+func runScenario(t testing.TB, name string) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: mount namespaces and mounts")
@@ -98,9 +100,10 @@ func runScenario(t *testing.T, name string) {
 	cmd.Env = append(os.Environ(), envRole+"=host", envScenario+"="+name, envDir+"="+b.dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS}
 	out, err := cmd.CombinedOutput()
+	timing := ""
 	for line := range strings.Lines(string(out)) {
 		if strings.HasPrefix(line, "TIMING ") {
-			t.Log(strings.TrimSpace(line))
+			timing = strings.TrimSpace(line)
 		}
 	}
 	if after := mountsUnder(b.dir); after != before {
@@ -109,6 +112,7 @@ func runScenario(t *testing.T, name string) {
 	if err != nil {
 		t.Fatalf("scenario %s: %v\n%s", name, err, out)
 	}
+	return timing
 }
 
 // mountsUnder lists the mounts at or below dir in this mount namespace.
@@ -259,6 +263,7 @@ func openPty() (*os.File, string, error) {
 // containerInit plays the container's init: the three stages and the
 // helpers, in the order the runtime calls them, then the scenario's checks.
 func containerInit() int {
+	runtime.LockOSThread() // as a real init does; also keeps its syscalls on one thread for strace
 	b := newBundle(os.Getenv(envDir))
 	s := scenarios()[os.Getenv(envScenario)]
 	c := &checker{}
@@ -310,7 +315,7 @@ func runStages(cfg *Config, c *checker) error {
 	if err := Finalize(cfg); err != nil {
 		return err
 	}
-	fmt.Printf("TIMING prepare=%v pivot=%v finalize=%v\n",
+	fmt.Printf("TIMING %d %d %d\n",
 		prepared.Sub(start), pivoted.Sub(prepared), time.Since(helpers))
 	return nil
 }

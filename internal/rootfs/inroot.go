@@ -18,8 +18,8 @@ import (
 // resolved, so that no symlink in the image can lead outside it.
 type root struct {
 	c     *Config
-	file  *os.File // O_PATH handle on the rootfs mount
-	fd    int      // file's descriptor
+	fd    int      // O_PATH handle on the rootfs mount
+	file  *os.File // fd as an *os.File, for filepath-securejoin; made on first use
 	canon string   // the rootfs path as /proc/self/fd reports it; set on first use
 	cg    *cgroupHost
 }
@@ -53,10 +53,24 @@ func openRoot(c *Config) (*root, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: c.Rootfs, Err: err}
 	}
-	return &root{c: c, file: os.NewFile(uintptr(fd), c.Rootfs), fd: fd}, nil
+	return &root{c: c, fd: fd}, nil
 }
 
-func (r *root) close() { r.file.Close() }
+func (r *root) close() {
+	if r.file != nil {
+		r.file.Close() // owns fd
+	} else {
+		unix.Close(r.fd)
+	}
+}
+
+// handle returns the rootfs as an *os.File.
+func (r *root) handle() *os.File {
+	if r.file == nil {
+		r.file = os.NewFile(uintptr(r.fd), r.c.Rootfs)
+	}
+	return r.file
+}
 
 // openat2 is openat2(2) with O_CLOEXEC, retried when a concurrent rename or
 // mount made the kernel give up on a RESOLVE_IN_ROOT lookup (EAGAIN).
@@ -168,7 +182,7 @@ func (r *root) dir(p string, strict bool) (target, error) {
 	if err == nil || !errors.Is(err, unix.ENOENT) {
 		return t, err
 	}
-	f, err := pathrs.MkdirAllHandle(r.file, p, 0o755)
+	f, err := pathrs.MkdirAllHandle(r.handle(), p, 0o755)
 	if err != nil {
 		return target{fd: -1}, err
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 // readonly makes the path p read-only: a recursive bind of p onto itself,
-// remounted read-only with its nosuid, nodev and noexec kept. A missing p is
-// not an error (the runtime-spec lists paths that may not exist).
+// remounted read-only with its other flags (nosuid, nodev, noexec, access
+// times) kept. A missing p is not an error (the runtime-spec lists paths
+// that may not exist).
 func (f *finalizer) readonly(p string) error {
 	fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err == unix.ENOENT || err == unix.ENOTDIR {
@@ -33,7 +34,7 @@ func (f *finalizer) readonly(p string) error {
 	if err := unix.Fstatfs(tree, &st); err != nil {
 		return os.NewSyscallError("fstatfs", err)
 	}
-	keep := uintptr(st.Flags) & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+	keep := uintptr(st.Flags) & lockableFlags
 	return remountBind(tree, f.at(tree, p), keep|unix.MS_RDONLY, 0)
 }
 

@@ -84,7 +84,7 @@ func pivotRoot(rootfs string) error {
 // a new procfs or sysfs only while a full one is visible in its namespace,
 // and the container must not get that from the host's, as runc does.
 func moveRoot(rootfs string) error {
-	infos, err := mountinfo.GetMounts(func(mi *mountinfo.Info) (skip, stop bool) {
+	infos, err := readMountinfo(func(mi *mountinfo.Info) (skip, stop bool) {
 		inside := mi.Mountpoint == rootfs || strings.HasPrefix(mi.Mountpoint, rootfs+"/")
 		return mi.Root != "/" || (mi.FSType != "proc" && mi.FSType != "sysfs") || inside, false
 	})

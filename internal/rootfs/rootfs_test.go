@@ -8,11 +8,13 @@ import (
 	"testing"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // These tests need root; see helper_test.go for how they run.
 
 func TestRuncDefaultConfig(t *testing.T) { runScenario(t, "default") }
+func TestRuncSpec(t *testing.T)          { runScenario(t, "runc-spec") }
 func TestUserNamespace(t *testing.T)     { runScenario(t, "userns") }
 func TestCgroupNamespace(t *testing.T)   { runScenario(t, "cgroupns") }
 func TestNoPivot(t *testing.T)           { runScenario(t, "nopivot") }
@@ -47,7 +49,27 @@ func scenarios() map[string]scenario {
 			config:     cgroupnsConfig,
 			check:      checkCgroupns,
 		},
+		"runc-spec": {
+			cloneflags: syscall.CLONE_NEWNET,
+			config: func(b *bundle) *Config {
+				c := minimalConfig(b)
+				c.Spec.Root.Readonly = true
+				c.Spec.Mounts = runcMounts()
+				c.Spec.Linux.MaskedPaths = runcMaskedPaths
+				c.Spec.Linux.ReadonlyPaths = runcReadonlyPaths
+				return c
+			},
+			check: func(c *checker, b *bundle) {
+				t := readMounts(c)
+				t.want(c, "/dev/pts", "devpts")
+				checkCgroupBinds(c, t)
+			},
+		},
 		"nopivot": {
+			setup: func(b *bundle) error {
+				// A node the image already has: adopted, its mode fixed.
+				return unix.Mknod(filepath.Join(b.rootfs, "dev/zero"), unix.S_IFCHR|0o600, int(unix.Mkdev(1, 5)))
+			},
 			config: func(b *bundle) *Config {
 				c := minimalConfig(b)
 				c.NoPivot = true
@@ -55,6 +77,26 @@ func scenarios() map[string]scenario {
 			},
 			check: checkNoPivot,
 		},
+	}
+	for name, s := range refusedScenarios() {
+		all[name] = s
+	}
+	for _, p := range []string{"shared", "rshared", "private", "slave", "unbindable"} {
+		all["propagation-"+p] = scenario{
+			config: func(b *bundle) *Config {
+				c := minimalConfig(b)
+				c.Spec.Linux.RootfsPropagation = p
+				return c
+			},
+			check: checkPropagation(p),
+		}
+	}
+	return all
+}
+
+// refusedScenarios are configurations Prepare must refuse.
+func refusedScenarios() map[string]scenario {
+	return map[string]scenario{
 		"proc-symlink": {
 			setup: func(b *bundle) error {
 				p := filepath.Join(b.rootfs, "proc")
@@ -96,17 +138,6 @@ func scenarios() map[string]scenario {
 			wantErr: `mounting "hostfile" on "/etc/../proc/sys/kernel/core_pattern": "/proc/sys/kernel/core_pattern" is inside /proc`,
 		},
 	}
-	for _, p := range []string{"shared", "rshared", "private", "slave", "unbindable"} {
-		all["propagation-"+p] = scenario{
-			config: func(b *bundle) *Config {
-				c := minimalConfig(b)
-				c.Spec.Linux.RootfsPropagation = p
-				return c
-			},
-			check: checkPropagation(p),
-		}
-	}
-	return all
 }
 
 // runcMounts are the mounts of `runc spec`, cgroup included.
