@@ -14,26 +14,38 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mountTable is the container's mountinfo by mountpoint (the topmost mount
-// when several share one).
-type mountTable map[string]*mountinfo.Info
+// mountTable is the container's mountinfo: the topmost mount on each
+// mountpoint, and how many are stacked there.
+type mountTable struct {
+	top   map[string]*mountinfo.Info
+	count map[string]int
+}
 
 func readMounts(c *checker) mountTable {
 	infos, err := mountinfo.GetMounts(nil)
 	if err != nil {
 		c.errorf("reading mountinfo: %v", err)
 	}
-	t := make(mountTable, len(infos))
+	t := mountTable{top: make(map[string]*mountinfo.Info), count: make(map[string]int)}
 	for _, mi := range infos {
-		t[mi.Mountpoint] = mi
+		t.top[mi.Mountpoint] = mi
+		t.count[mi.Mountpoint]++
 	}
 	return t
+}
+
+// fstype returns the type of the filesystem mounted on p, "" if none.
+func (t mountTable) fstype(p string) string {
+	if mi := t.top[p]; mi != nil {
+		return mi.FSType
+	}
+	return ""
 }
 
 // want checks that a mount of fstype is on p with each of opts among its
 // per-mount options, and returns it.
 func (t mountTable) want(c *checker, p, fstype string, opts ...string) *mountinfo.Info {
-	mi, ok := t[p]
+	mi, ok := t.top[p]
 	if !ok {
 		c.errorf("no mount on %s", p)
 		return &mountinfo.Info{}
@@ -106,7 +118,7 @@ func wantContent(c *checker, p, want string) {
 // checkDefault checks the runc-like container of defaultConfig.
 func checkDefault(c *checker, b *bundle) {
 	t := readMounts(c)
-	t.want(c, "/", t["/"].FSType, "ro")
+	t.want(c, "/", t.fstype("/"), "ro")
 	t.want(c, "/proc", "proc")
 	dev := t.want(c, "/dev", "tmpfs", "nosuid", "rw")
 	if !hasOption(dev.VFSOptions, "mode=755") || !hasOption(dev.VFSOptions, "size=65536k") {
@@ -116,10 +128,10 @@ func checkDefault(c *checker, b *bundle) {
 	t.want(c, "/dev/shm", "tmpfs", "nosuid", "noexec", "nodev")
 	t.want(c, "/dev/mqueue", "mqueue", "nosuid", "noexec", "nodev")
 	t.want(c, "/sys", "sysfs", "ro", "nosuid", "noexec", "nodev")
-	checkCgroupBinds(c, t)
-	t.want(c, "/data-ro", t["/data-ro"].FSType, "ro")
-	t.want(c, "/data-rw", t["/data-rw"].FSType, "rw")
-	t.want(c, "/sub", t["/sub"].FSType, "rw")
+	checkCgroupBinds(c, t, b)
+	t.want(c, "/data-ro", t.fstype("/data-ro"), "ro")
+	t.want(c, "/data-rw", t.fstype("/data-rw"), "rw")
+	t.want(c, "/sub", t.fstype("/sub"), "rw")
 	t.want(c, "/tmp", "tmpfs", "nosuid", "nodev")
 	t.want(c, filepath.Join(b.dir, "outside"), "tmpfs") // where /evil pointed, inside
 	t.want(c, "/relative", "tmpfs")
@@ -178,7 +190,7 @@ func checkMasked(c *checker, t mountTable) {
 	for _, p := range []string{"/proc/kcore", "/proc/timer_list", "/proc/sched_debug"} {
 		if _, err := os.Stat(p); err == nil {
 			wantDevice(c, p, unix.S_IFCHR, 1, 3)
-			if t[p] == nil {
+			if t.top[p] == nil {
 				c.errorf("no mount on the masked %s", p)
 			}
 		}
@@ -194,8 +206,12 @@ func checkMasked(c *checker, t mountTable) {
 }
 
 // checkCgroupBinds checks the cgroup mounts of a container without a cgroup
-// namespace: its own cgroup directories, read-only.
-func checkCgroupBinds(c *checker, t mountTable) {
+// namespace: on a v1 or hybrid host, its own cgroup directories, read-only.
+func checkCgroupBinds(c *checker, t mountTable, b *bundle) {
+	if b.cgroup2 {
+		t.want(c, "/sys/fs/cgroup", "cgroup2", "ro", "nosuid", "nodev", "noexec")
+		return
+	}
 	t.want(c, "/sys/fs/cgroup", "tmpfs", "ro", "nosuid", "nodev", "noexec")
 	self, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
@@ -246,12 +262,15 @@ func checkBusybox(c *checker) {
 // host, sysfs bound from the host, locked flags kept.
 func checkUserns(c *checker, b *bundle) {
 	t := readMounts(c)
-	t.want(c, "/", t["/"].FSType, "ro")
-	t.want(c, "/dev/null", "devtmpfs")                // a bind of the host's node
-	wantDevice(c, "/dev/fuse", unix.S_IFCHR, 10, 229) // the host's node, its mode and owner
+	t.want(c, "/", t.fstype("/"), "ro")
+	t.want(c, "/dev/null", "devtmpfs")              // a bind of the host's node
+	wantDevice(c, "/dev/kmsg", unix.S_IFCHR, 1, 11) // the host's node, its mode and owner
 
 	t.want(c, "/sys", "sysfs", "ro", "nosuid", "noexec", "nodev")
-	checkCgroupBinds(c, t)
+	if n := t.count["/sys/fs/cgroup"]; n < 2 {
+		c.errorf("%d mounts on /sys/fs/cgroup: /sys is not the rbind of the host's", n)
+	}
+	checkCgroupBinds(c, t, b)
 	t.want(c, "/locked", "tmpfs", "ro", "nosuid", "nodev", "noexec")
 	wantContent(c, "/locked/file", "locked\n")
 	wantWrite(c, "/locked", unix.EROFS)
@@ -266,6 +285,12 @@ func checkUserns(c *checker, b *bundle) {
 // checkCgroupns checks cgroups freshly mounted in a cgroup namespace.
 func checkCgroupns(c *checker, b *bundle) {
 	t := readMounts(c)
+	if b.cgroup2 {
+		if mi := t.want(c, "/sys/fs/cgroup", "cgroup2", "ro"); mi.Root != "/" {
+			c.errorf("/sys/fs/cgroup shows %q, want the namespace's root", mi.Root)
+		}
+		return
+	}
 	t.want(c, "/sys/fs/cgroup", "tmpfs", "ro")
 	for _, h := range []string{"memory", "cpu", "systemd"} {
 		if mi := t.want(c, "/sys/fs/cgroup/"+h, "cgroup", "ro"); mi.Root != "/" {
@@ -291,7 +316,7 @@ func checkNoPivot(c *checker, b *bundle) {
 		c.errorf("/dev/ptmx -> %q (%v)", got, err)
 	}
 	t := readMounts(c)
-	t.want(c, "/", t["/"].FSType)
+	t.want(c, "/", t.fstype("/"))
 	t.want(c, "/proc", "proc")
 	checkBusybox(c)
 }
@@ -320,7 +345,7 @@ func checkPropagation(p string) func(*checker, *bundle) {
 		if err := unix.Mount("tmpfs", "/mnt-new", "tmpfs", 0, ""); err != nil {
 			c.errorf("mounting /mnt-new: %v", err)
 		}
-		exposed := readMounts(c)["/mnt-root/mnt-new"] != nil
+		exposed := readMounts(c).top["/mnt-root/mnt-new"] != nil
 		if want := strings.HasSuffix(p, "shared"); exposed != want {
 			c.errorf("root propagation %s: new mount seen in a bind of / = %v, want %v", p, exposed, want)
 		}

@@ -64,10 +64,15 @@ type bundle struct {
 	dir     string // the bundle, the container's working directory
 	rootfs  string
 	console string // the pty slave the fake host opened
+	cgroup2 bool   // the host has cgroup v2 alone
 }
 
 func newBundle(dir string) *bundle {
-	return &bundle{dir: dir, rootfs: filepath.Join(dir, "rootfs"), console: os.Getenv(envConsole)}
+	var st unix.Statfs_t
+	return &bundle{
+		dir: dir, rootfs: filepath.Join(dir, "rootfs"), console: os.Getenv(envConsole),
+		cgroup2: unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC,
+	}
 }
 
 // runScenario runs the named scenario and fails t with what went wrong. It

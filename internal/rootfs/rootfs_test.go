@@ -62,7 +62,7 @@ func scenarios() map[string]scenario {
 			check: func(c *checker, b *bundle) {
 				t := readMounts(c)
 				t.want(c, "/dev/pts", "devpts")
-				checkCgroupBinds(c, t)
+				checkCgroupBinds(c, t, b)
 			},
 		},
 		"nopivot": {
@@ -206,7 +206,7 @@ func usernsConfig(b *bundle) *Config {
 	c.UserNS = true
 	l := c.Spec.Linux
 	l.Namespaces = []specs.LinuxNamespace{{Type: "pid"}, {Type: "ipc"}, {Type: "uts"}, {Type: "mount"}, {Type: "user"}}
-	l.Devices = []specs.LinuxDevice{{Path: "/dev/fuse", Type: "c", Major: 10, Minor: 229}}
+	l.Devices = []specs.LinuxDevice{{Path: "/dev/kmsg", Type: "c", Major: 1, Minor: 11}}
 	c.Spec.Mounts = append(c.Spec.Mounts, specs.Mount{
 		Destination: "/locked", Type: "none", Source: "locked", Options: []string{"bind", "ro"},
 	})
