@@ -8,7 +8,7 @@ import (
 )
 
 func (m *manager) setBlockIO(b *specs.LinuxBlockIO) error {
-	if b == nil || (b.Weight == nil && b.LeafWeight == nil && len(b.WeightDevice) == 0 &&
+	if b == nil || (!setValue(b.Weight) && !setValue(b.LeafWeight) && len(b.WeightDevice) == 0 &&
 		len(b.ThrottleReadBpsDevice) == 0 && len(b.ThrottleWriteBpsDevice) == 0 &&
 		len(b.ThrottleReadIOPSDevice) == 0 && len(b.ThrottleWriteIOPSDevice) == 0) {
 		return nil
@@ -36,10 +36,10 @@ func setBlkioV1(dir string, b *specs.LinuxBlockIO) error {
 		weight, weightDevice = "blkio.bfq.weight", "blkio.bfq.weight_device"
 	}
 	var w []fileValue
-	if b.Weight != nil {
+	if setValue(b.Weight) {
 		w = append(w, fileValue{weight, strconv.FormatUint(uint64(*b.Weight), 10)})
 	}
-	if b.LeafWeight != nil {
+	if setValue(b.LeafWeight) {
 		w = append(w, fileValue{"blkio.leaf_weight", strconv.FormatUint(uint64(*b.LeafWeight), 10)})
 	}
 	for _, wd := range b.WeightDevice {
@@ -70,7 +70,7 @@ func setBlkioV1(dir string, b *specs.LinuxBlockIO) error {
 // unchanged when BFQ is there, else to io.weight, whose 1-10000 scale the
 // v1 10-1000 weight is mapped onto linearly (as runc and crun do).
 func setIOV2(dir string, b *specs.LinuxBlockIO) error {
-	if b.LeafWeight != nil {
+	if setValue(b.LeafWeight) {
 		return unsupported("blockIO leafWeight", 2)
 	}
 	bfq := fileExists(dir, "io.bfq.weight")
@@ -81,7 +81,7 @@ func setIOV2(dir string, b *specs.LinuxBlockIO) error {
 		return fileValue{"io.weight", prefix + strconv.FormatUint(blkioToIOWeight(w), 10)}
 	}
 	var w []fileValue
-	if b.Weight != nil {
+	if setValue(b.Weight) {
 		w = append(w, weightLine("default ", *b.Weight))
 	}
 	for _, wd := range b.WeightDevice {

@@ -30,6 +30,22 @@ type fileError struct {
 	file  string
 	value string
 	err   error
+	kind  error // nil when no errdefs kind fits
+	gone  bool  // ENOENT because the cgroup itself is gone, not the file
+}
+
+func newFileError(op, dir, file, value string, err error) *fileError {
+	e := &fileError{op: op, dir: dir, file: file, value: value, err: err}
+	e.gone = errors.Is(err, unix.ENOENT) && !dirExists(dir)
+	switch {
+	case e.gone:
+		e.kind = errdefs.ErrNotFound
+	case errors.Is(err, unix.ENOENT):
+		e.kind = errdefs.ErrUnavailable
+	default:
+		e.kind = errnoKind(err)
+	}
+	return e
 }
 
 func (e *fileError) Error() string {
@@ -37,32 +53,27 @@ func (e *fileError) Error() string {
 	if e.op == "setting" {
 		what += fmt.Sprintf(" to %q", e.value)
 	}
-	if errors.Is(e.err, unix.ENOENT) {
-		if !dirExists(e.dir) {
-			return fmt.Sprintf("%s: cgroup %s does not exist", what, e.dir)
-		}
+	switch {
+	case e.gone:
+		return fmt.Sprintf("%s: cgroup %s does not exist", what, e.dir)
+	case errors.Is(e.err, unix.ENOENT):
 		return fmt.Sprintf("%s: no such file in %s (the kernel lacks this feature or its controller is not enabled here)", what, e.dir)
 	}
 	return what + ": " + e.err.Error()
 }
 
 func (e *fileError) Unwrap() []error {
-	if kind := errnoKind(e.err, e.dir); kind != nil {
-		return []error{e.err, kind}
+	if e.kind != nil {
+		return []error{e.err, e.kind}
 	}
 	return []error{e.err}
 }
 
 // errnoKind maps what cgroupfs answers to hull's error kinds.
-func errnoKind(err error, dir string) error {
+func errnoKind(err error) error {
 	switch {
 	case errors.Is(err, unix.EINVAL), errors.Is(err, unix.ERANGE), errors.Is(err, unix.EOVERFLOW):
 		return errdefs.ErrInvalidArgument
-	case errors.Is(err, unix.ENOENT):
-		if !dirExists(dir) {
-			return errdefs.ErrNotFound
-		}
-		return errdefs.ErrUnavailable
 	case errors.Is(err, unix.EBUSY):
 		return errdefs.ErrConflict
 	}
@@ -91,7 +102,7 @@ func writeFile(dir, file, value string) error {
 		unix.Close(fd)
 	}
 	if err != nil {
-		return &fileError{op: "setting", dir: dir, file: file, value: value, err: err}
+		return newFileError("setting", dir, file, value, err)
 	}
 	return nil
 }
@@ -117,12 +128,12 @@ func writeFiles(dir string, writes []fileValue) error {
 			}
 			var err error
 			if fd, err = openFile(dir+"/"+w.file, unix.O_WRONLY|unix.O_TRUNC); err != nil {
-				return &fileError{op: "setting", dir: dir, file: w.file, value: w.value, err: err}
+				return newFileError("setting", dir, w.file, w.value, err)
 			}
 			open = w.file
 		}
 		if err := writeAll(fd, w.value); err != nil {
-			return &fileError{op: "setting", dir: dir, file: w.file, value: w.value, err: err}
+			return newFileError("setting", dir, w.file, w.value, err)
 		}
 	}
 	return nil
@@ -154,7 +165,7 @@ func openFile(path string, flags int) (int, error) {
 func readFile(dir, file string) (string, error) {
 	fd, err := openFile(dir+"/"+file, unix.O_RDONLY)
 	if err != nil {
-		return "", &fileError{op: "reading", dir: dir, file: file, err: err}
+		return "", newFileError("reading", dir, file, "", err)
 	}
 	defer unix.Close(fd)
 	buf := make([]byte, 0, 512)
@@ -167,7 +178,7 @@ func readFile(dir, file string) (string, error) {
 			continue
 		}
 		if err != nil {
-			return "", &fileError{op: "reading", dir: dir, file: file, err: err}
+			return "", newFileError("reading", dir, file, "", err)
 		}
 		if n == 0 {
 			return string(buf), nil

@@ -197,7 +197,7 @@ func rmdirRetry(dir string) error {
 			return nil
 		}
 		if err != unix.EBUSY || try == 9 {
-			kind := errnoKind(err, dir)
+			kind := errnoKind(err)
 			if kind == nil {
 				return fmt.Errorf("removing cgroup %s: %w", dir, err)
 			}

@@ -290,3 +290,28 @@ func TestParseCgroupFile(t *testing.T) {
 		t.Errorf("parseCgroupFile = %v, want %v", got, want)
 	}
 }
+
+// FuzzInnerPath: cgroupsPath comes from the container's config, so no input
+// may lead outside the hierarchy or onto its root.
+func FuzzInnerPath(f *testing.F) {
+	for _, s := range []string{"", "/a", "a/../..", "/../x", ".", "a:b:c", "//a//b/", "../../etc"} {
+		f.Add(s, "id")
+	}
+	f.Fuzz(func(t *testing.T, path, id string) {
+		got, err := innerPath(path, id)
+		if err != nil {
+			return
+		}
+		if filepath.Clean("/"+got) == "/" {
+			t.Fatalf("innerPath(%q, %q) = %q names the root", path, id, got)
+		}
+		for _, part := range strings.Split(got, "/") {
+			if part == ".." || part == "." {
+				t.Fatalf("innerPath(%q, %q) = %q has %q", path, id, got, part)
+			}
+		}
+		if filepath.IsAbs(got) != (path == "" || filepath.IsAbs(path)) {
+			t.Fatalf("innerPath(%q, %q) = %q changed absoluteness", path, id, got)
+		}
+	})
+}

@@ -88,7 +88,7 @@ func setLimitAndSwapV1(dir string, limit, swap int64) error {
 	if swap != 0 && !fileExists(dir, memsw) {
 		if swap > 0 {
 			return fmt.Errorf("%w; swap accounting is off (boot with swapaccount=1)",
-				&fileError{op: "setting", dir: dir, file: memsw, value: formatLimit(swap, false), err: unix.ENOENT})
+				newFileError("setting", dir, memsw, formatLimit(swap, false), unix.ENOENT))
 		}
 		swap = 0 // no swap accounting: swap is unlimited already
 	}

@@ -68,7 +68,7 @@ func oomEventsV1(dir string) (*OOMWatch, error) {
 	ofd, err := openFile(dir+"/memory.oom_control", unix.O_RDONLY)
 	if err != nil {
 		unix.Close(efd)
-		return nil, &fileError{op: "reading", dir: dir, file: "memory.oom_control", err: err}
+		return nil, newFileError("reading", dir, "memory.oom_control", "", err)
 	}
 	if err := writeFile(dir, "cgroup.event_control", strconv.Itoa(efd)+" "+strconv.Itoa(ofd)); err != nil {
 		unix.Close(efd)
@@ -89,7 +89,7 @@ func oomEventsV2(dir string) (*OOMWatch, error) {
 	}
 	if _, err := unix.InotifyAddWatch(ifd, dir+"/memory.events", unix.IN_MODIFY); err != nil {
 		unix.Close(ifd)
-		return nil, &fileError{op: "reading", dir: dir, file: "memory.events", err: err}
+		return nil, newFileError("reading", dir, "memory.events", "", err)
 	}
 	kills := func() (uint64, error) {
 		kv, err := readKeyValues(dir, "memory.events")

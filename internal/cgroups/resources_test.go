@@ -167,10 +167,11 @@ func TestBlockIOThrottle(t *testing.T) {
 	key := devKey(dev)
 	wantFile(t, dir, "blkio.throttle.read_bps_device", key+" 1048576")
 	wantFile(t, dir, "blkio.throttle.write_iops_device", key+" 100")
-	if fileExists(dir, "blkio.bfq.weight") || fileExists(dir, "blkio.weight") {
+	if fileExists(dir, "blkio.bfq.weight") && !fileExists(dir, "blkio.weight") {
 		if err := m.Set(&specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: ptr[uint16](300)}}); err != nil {
 			t.Fatal(err)
 		}
+		wantFile(t, dir, "blkio.bfq.weight", "300")
 	}
 }
 

@@ -88,6 +88,6 @@ func unsupported(what string, version int) error {
 // setValue reports whether an OCI number is set. As in runc, zero means
 // "not set" for limits, shares, quotas and periods: callers that convert
 // from their own types leave zeros there.
-func setValue[T int64 | uint64](p *T) bool { return p != nil && *p != 0 }
+func setValue[T int64 | uint64 | uint16](p *T) bool { return p != nil && *p != 0 }
 
 func isTrue(p *bool) bool { return p != nil && *p }
