@@ -15,6 +15,15 @@
 //	rootfs.WriteSysctls(spec.Linux.Sysctl)
 //	rootfs.Finalize(c)  // read-only and masked paths, read-only root
 //
+// What the stages expect of the calling process: it is in the container's
+// new mount namespace (and its other namespaces), root there (CAP_SYS_ADMIN;
+// CAP_MKNOD too unless Config.UserNS), its working directory is the bundle
+// (relative bind sources are resolved against it), and the host's procfs is
+// still on /proc until Pivot (open files are named as /proc/self/fd/N).
+// Prepare sets the umask to 0 while it creates files and restores it; Pivot
+// leaves the working directory at the new "/". The umask and the root are
+// per process, so the caller should not run other work concurrently.
+//
 // Prepare follows runc's order: root propagation (by default "/" becomes
 // rslave recursively, so nothing the container mounts reaches the host),
 // a bind of the rootfs onto itself (pivot_root needs a mount point), every

@@ -68,7 +68,7 @@ func (r *root) mountNew(m *specs.Mount, dest string, o *mountOptions) error {
 			// A user namespace may not mount sysfs for a network
 			// namespace it does not own: show the host's, as runc does.
 			return r.bindOnto("/sys", t, &mountOptions{flags: o.flags | unix.MS_BIND | unix.MS_REC,
-				cleared: o.cleared, propagation: o.propagation, recursive: true})
+				cleared: o.cleared, propagation: o.propagation, recAttr: o.recAttr, recursive: true})
 		}
 		return os.NewSyscallError("mount", err)
 	}

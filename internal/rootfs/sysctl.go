@@ -79,6 +79,10 @@ func writeSysctl(proc int, name, value string) error {
 	p, _ := sysctlPath(name)
 	fd, err := openat2(proc, p, unix.O_WRONLY|unix.O_TRUNC,
 		unix.RESOLVE_BENEATH|unix.RESOLVE_NO_SYMLINKS|unix.RESOLVE_NO_MAGICLINKS|unix.RESOLVE_NO_XDEV)
+	if err == unix.EXDEV {
+		return fmt.Errorf("%w: a mount covers it (readonlyPaths? WriteSysctls goes before Finalize)",
+			&os.PathError{Op: "open", Path: "/proc/" + p, Err: err})
+	}
 	if err != nil {
 		return &os.PathError{Op: "open", Path: "/proc/" + p, Err: err}
 	}
