@@ -1,9 +1,13 @@
 package cgroups
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // The v1 devices controller keeps a default (allow or deny everything) and a
@@ -164,7 +168,31 @@ func setDevicesV1(dir string, rules []deviceRule, fresh bool) error {
 	if target.defaultAllow {
 		file = "devices.allow"
 	}
-	return writeFiles(dir, append([]fileValue{{file, "a"}}, exceptionWrites(target)...))
+	if fresh {
+		return writeFiles(dir, append([]fileValue{{file, "a"}}, exceptionWrites(target)...))
+	}
+	if err := resetDevices(dir, file); err != nil {
+		return err
+	}
+	return writeFiles(dir, exceptionWrites(target))
+}
+
+// resetDevices writes "a" to file. The kernel refuses a reset (EINVAL)
+// while the cgroup has sub-cgroups online, and a sub-cgroup goes offline
+// only a moment after its rmdir returns: wait that moment out.
+func resetDevices(dir, file string) error {
+	delay := time.Millisecond
+	for try := 0; ; try++ {
+		err := writeFile(dir, file, "a")
+		if err == nil || !errors.Is(err, unix.EINVAL) {
+			return err
+		}
+		if try == 7 {
+			return fmt.Errorf("%w (the kernel resets device rules only in a cgroup without sub-cgroups)", err)
+		}
+		time.Sleep(delay)
+		delay *= 2
+	}
 }
 
 // exceptionWrites adds l's exceptions to a cgroup whose default is l's.
