@@ -20,7 +20,10 @@ fi
 [[ ! -e $dir ]] || { echo "busybox-bundle.sh: $dir exists" >&2; exit 1; }
 mkdir -p "$dir"/rootfs/{bin,dev,etc,proc,sys,tmp,root}
 cp "$busybox" "$dir/rootfs/bin/busybox"
-"$dir/rootfs/bin/busybox" --install -s "$dir/rootfs/bin"
+# Relative links: `busybox --install -s` would point them at this host path.
+for applet in $("$busybox" --list); do
+	[[ -e $dir/rootfs/bin/$applet ]] || ln -s busybox "$dir/rootfs/bin/$applet"
+done
 printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/:/bin/false' >"$dir/rootfs/etc/passwd"
 printf '%s\n' 'root:x:0:' 'tty:x:5:' 'nogroup:x:65534:' >"$dir/rootfs/etc/group"
 "$hull_oci" spec --bundle "$dir"

@@ -9,21 +9,19 @@ import (
 
 	"github.com/hullrt/hull/internal/capabilities"
 	"github.com/hullrt/hull/internal/cgroups"
-	"github.com/hullrt/hull/internal/rootfs"
 	"github.com/hullrt/hull/internal/seccomp"
 )
 
 // Features describes what this runtime implements on this host, in the
 // runtime-spec's features.md format (`hull-oci features`).
 func Features() *features.Features {
-	yes, no := true, false
+	no := false
 	namespaces := make([]string, 0, len(nsFlags))
 	for t := range nsFlags {
 		namespaces = append(namespaces, string(t))
 	}
 	sort.Strings(namespaces)
 	cg := cgroups.Features()
-	sc := seccomp.Features()
 	apparmor := apparmorEnabled()
 	_, selinuxErr := os.Stat("/sys/fs/selinux/enforce")
 	selinux := selinuxErr == nil
@@ -31,28 +29,15 @@ func Features() *features.Features {
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
 		Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
-		MountOptions:  rootfs.MountOptions(),
 		Linux: &features.Linux{
 			Namespaces:      namespaces,
 			Capabilities:    capabilities.Known(),
 			Cgroup:          &cg,
-			Seccomp:         &sc,
+			Seccomp:         seccomp.Features(),
 			Apparmor:        &features.Apparmor{Enabled: &apparmor},
 			Selinux:         &features.Selinux{Enabled: &selinux},
 			IntelRdt:        &features.IntelRdt{Enabled: &no},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
 		},
-		Annotations: map[string]string{
-			"org.opencontainers.runtime-spec.features.version": specs.Version,
-			"io.github.hullrt.hull.version":                    "hull-oci",
-			"io.github.hullrt.hull.seccomp.enabled":            boolString(yes),
-		},
 	}
-}
-
-func boolString(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
 }

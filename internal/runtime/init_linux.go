@@ -189,15 +189,8 @@ func (cfg *initConfig) execProcess(conn *syncConn) error {
 }
 
 func setHostIdentity(spec *specs.Spec) error {
-	if spec.Hostname != "" {
-		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
-			return fmt.Errorf("setting hostname: %w", err)
-		}
-	}
-	if spec.Domainname != "" {
-		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
-			return fmt.Errorf("setting domainname: %w", err)
-		}
+	if err := rootfs.SetHostname(spec.Hostname, spec.Domainname); err != nil {
+		return err
 	}
 	return rootfs.WriteSysctls(spec.Linux.Sysctl)
 }

@@ -206,7 +206,7 @@ func lookPath(name string, env []string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("exec: %q: %w in $PATH", name, exec.ErrNotFound)
+	return "", fmt.Errorf("exec: %q: %w", name, exec.ErrNotFound)
 }
 
 // exec closes every descriptor the program should not inherit, loads a

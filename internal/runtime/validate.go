@@ -56,8 +56,8 @@ func ReadSpec(path string) (*specs.Spec, error) {
 // validateSpec rejects what the runtime cannot honour, before anything is
 // created, so the user gets one clear error and nothing to clean up.
 func validateSpec(spec *specs.Spec, rootfs string, opts CreateOpts) error {
-	if spec.OCIVersion == "" || !strings.HasPrefix(spec.OCIVersion, "1.") {
-		return invalid("unsupported ociVersion %q (want 1.x)", spec.OCIVersion)
+	if spec.Version == "" || !strings.HasPrefix(spec.Version, "1.") {
+		return invalid("unsupported ociVersion %q (want 1.x)", spec.Version)
 	}
 	if spec.Root == nil || spec.Root.Path == "" {
 		return invalid("config has no root.path")

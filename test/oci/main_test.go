@@ -70,8 +70,19 @@ func makeBusyboxRootfs(root string) error {
 	if err := os.WriteFile(filepath.Join(root, "bin/busybox"), data, 0o755); err != nil {
 		return err
 	}
-	if out, err := exec.Command(filepath.Join(root, "bin/busybox"), "--install", "-s", filepath.Join(root, "bin")).CombinedOutput(); err != nil {
-		return fmt.Errorf("busybox --install: %v: %s", err, out)
+	// Relative links: `busybox --install -s` would point them at this host path.
+	list, err := exec.Command("/bin/busybox", "--list").Output()
+	if err != nil {
+		return fmt.Errorf("busybox --list: %w", err)
+	}
+	for _, applet := range strings.Fields(string(list)) {
+		link := filepath.Join(root, "bin", applet)
+		if _, err := os.Lstat(link); err == nil {
+			continue
+		}
+		if err := os.Symlink("busybox", link); err != nil {
+			return err
+		}
 	}
 	files := map[string]string{
 		"etc/passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n",

@@ -1,0 +1,97 @@
+package oci_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// 100 containers created, started, killed and deleted in a row leave no
+// mounts, cgroups, processes, state entries or descriptors behind.
+func TestNoLeaksOverHundredContainers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	e := newEnv(t, "sleep", "100")
+	e.writeSpec()
+	// Only what these containers could have made is counted, so tests of
+	// other packages running at the same time do not disturb the result.
+	mountsBefore := countMounts(t, filepath.Dir(template))
+	procsBefore := hullProcesses(t)
+	fdsBefore := countFDs(t)
+	for i := 0; i < 100; i++ {
+		id := fmt.Sprintf("leak-%d", i)
+		e.mustRun("create", "--bundle", e.bundle, id)
+		e.mustRun("start", id)
+		e.mustRun("kill", id, "KILL")
+		waitFor(t, func() bool { return e.state(id)["status"] == "stopped" })
+		e.mustRun("delete", id)
+	}
+	if n := countMounts(t, filepath.Dir(template)); n != mountsBefore {
+		t.Errorf("mounts: %d before, %d after", mountsBefore, n)
+	}
+	if n := countCgroups("leak-"); n != 0 {
+		t.Errorf("%d cgroup directories of the containers left", n)
+	}
+	if p := hullProcesses(t); len(p) != len(procsBefore) {
+		t.Errorf("hull-oci processes: %v before, %v after", procsBefore, p)
+	}
+	if n := countFDs(t); n != fdsBefore {
+		t.Errorf("test process descriptors: %d before, %d after", fdsBefore, n)
+	}
+	if entries, _ := os.ReadDir(e.root); len(entries) != 0 {
+		t.Errorf("state entries left: %d", len(entries))
+	}
+}
+
+// countMounts counts the host's mounts under dir or the test's temp dirs.
+func countMounts(t *testing.T, dir string) int {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.Contains(l, dir) || strings.Contains(l, os.TempDir()) {
+			n++
+		}
+	}
+	return n
+}
+
+// countCgroups counts cgroup directories, in every hierarchy, whose name
+// starts with prefix.
+func countCgroups(prefix string) int {
+	n := 0
+	filepath.WalkDir("/sys/fs/cgroup", func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && strings.HasPrefix(d.Name(), prefix) {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// hullProcesses lists processes running the binary under test, or a
+// container init that has not exec'd yet.
+func hullProcesses(t *testing.T) []string {
+	var out []string
+	entries, _ := os.ReadDir("/proc")
+	for _, d := range entries {
+		exe, err := os.Readlink(filepath.Join("/proc", d.Name(), "exe"))
+		if err == nil && exe == hullOCI {
+			out = append(out, d.Name())
+		}
+	}
+	return out
+}
+
+func countFDs(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
