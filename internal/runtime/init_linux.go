@@ -107,10 +107,11 @@ func (cfg *initConfig) initContainer(conn *syncConn) error {
 			return err
 		}
 	}
-	if err := rootfs.Finalize(rc); err != nil {
+	// Hostname and sysctls go in before Finalize makes /proc/sys read-only.
+	if err := setHostIdentity(spec); err != nil {
 		return err
 	}
-	if err := setHostIdentity(spec); err != nil {
+	if err := rootfs.Finalize(rc); err != nil {
 		return err
 	}
 	proc, err := prepareProcess(cfg.Process, spec.Linux)

@@ -2,7 +2,7 @@ package runtime
 
 import (
 	"fmt"
-		"os"
+	"os"
 
 	"golang.org/x/sys/unix"
 

@@ -29,10 +29,10 @@ const (
 // State is what the runtime remembers of a container between invocations,
 // written to Root/<id>/state.json.
 type State struct {
-	ID      string `json:"id"`
-	Bundle  string `json:"bundle"`
-	Rootfs  string `json:"rootfs"`
-	Pid     int    `json:"pid"`
+	ID     string `json:"id"`
+	Bundle string `json:"bundle"`
+	Rootfs string `json:"rootfs"`
+	Pid    int    `json:"pid"`
 	// PidStart is init's start time in clock ticks since boot (field 22 of
 	// /proc/PID/stat): a pid alone may be reused once init is gone.
 	PidStart    uint64            `json:"pidStart"`

@@ -150,8 +150,10 @@ func (e *env) run(args ...string) (string, string, int) {
 func (e *env) runIn(stdin *bytes.Reader, args ...string) (string, string, int) {
 	e.t.Helper()
 	cmd := exec.Command(hullOCI, append([]string{"--root", e.root}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Files, not pipes: a created container inherits hull-oci's stdio and
+	// would hold a pipe open long after hull-oci itself has exited.
+	stdout, stderr := e.tempFile(), e.tempFile()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if stdin != nil {
 		cmd.Stdin = stdin
 	}
@@ -163,7 +165,28 @@ func (e *env) runIn(stdin *bytes.Reader, args ...string) (string, string, int) {
 	} else if err != nil {
 		e.t.Fatalf("running hull-oci %v: %v", args, err)
 	}
-	return stdout.String(), stderr.String(), code
+	return readBack(e.t, stdout), readBack(e.t, stderr), code
+}
+
+// tempFile opens a fresh file for a command's output; the test removes it.
+func (e *env) tempFile() *os.File {
+	e.t.Helper()
+	f, err := os.CreateTemp(e.t.TempDir(), "out")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return f
+}
+
+// readBack returns what was written to f, and closes it.
+func readBack(t *testing.T, f *os.File) string {
+	t.Helper()
+	f.Close()
+	data, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
 
 // mustRun runs hull-oci and fails the test unless it exits 0.
