@@ -30,13 +30,19 @@ printf '%s\n' 'root:x:0:' 'tty:x:5:' 'nogroup:x:65534:' >"$dir/rootfs/etc/group"
 if [[ $# -eq 0 ]]; then
 	set -- sh -c 'echo hello from hull; uname -a'
 fi
-# Without a terminal, running the given command.
-python3 - "$dir/config.json" "$@" <<'PY'
-import json, sys
-path, args = sys.argv[1], sys.argv[2:]
-spec = json.load(open(path))
-spec["process"]["terminal"] = False
-spec["process"]["args"] = args
-json.dump(spec, open(path, "w"), indent="\t")
-PY
+# Without a terminal, running the given command: each argument becomes a
+# JSON string (backslashes and quotes escaped) in place of the default "sh".
+json_args=
+for arg in "$@"; do
+	arg=${arg//\\/\\\\}
+	arg=${arg//\"/\\\"}
+	json_args+="${json_args:+, }\"$arg\""
+done
+# ... then escaped again for sed's replacement text.
+json_args=${json_args//\\/\\\\}
+json_args=${json_args//&/\\&}
+json_args=${json_args//|/\\|}
+sed -i -e '0,/"terminal": true/s//"terminal": false/' \
+	-e '/"args": \[/,/\]/{/"args": \[/!d}' \
+	-e "s|\"args\": \\[|\"args\": [$json_args],|" "$dir/config.json"
 echo "bundle ready: $dir (run it with: cd $dir && hull-oci run NAME)"
