@@ -5,10 +5,10 @@
 package oci_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,7 +147,7 @@ func (e *env) run(args ...string) (string, string, int) {
 	return e.runIn(nil, args...)
 }
 
-func (e *env) runIn(stdin *bytes.Reader, args ...string) (string, string, int) {
+func (e *env) runIn(stdin io.Reader, args ...string) (string, string, int) {
 	e.t.Helper()
 	cmd := exec.Command(hullOCI, append([]string{"--root", e.root}, args...)...)
 	// Files, not pipes: a created container inherits hull-oci's stdio and
