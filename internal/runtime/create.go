@@ -71,7 +71,7 @@ func (r *Runtime) Create(id string, opts CreateOpts) (c *Container, err error) {
 		return nil, err
 	}
 	undo = append(undo, func() { cg.Destroy() })
-	if err := cg.Create(spec.Linux.Resources); err != nil {
+	if err := cg.Create(cgroupResources(spec.Linux)); err != nil {
 		return nil, err
 	}
 	c = &Container{rt: r, dir: dir, state: &State{
@@ -188,11 +188,14 @@ func (c *Container) finishInit(p *spawned, opts CreateOpts) error {
 		}
 		switch m.Type {
 		case msgHooks:
+			// prestart hooks see "created", as runtime-tools checks and
+			// crun does; createRuntime hooks see "creating", as the spec says.
 			st := c.OCIState()
-			st.Status, st.Pid = Creating, p.pid
+			st.Status, st.Pid = Created, p.pid
 			h := c.state.Config.Hooks
 			err := runHooks("prestart", h.Prestart, st)
 			if err == nil {
+				st.Status = Creating
 				err = runHooks("createRuntime", h.CreateRuntime, st)
 			}
 			if err != nil {

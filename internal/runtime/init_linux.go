@@ -86,6 +86,43 @@ func (cfg *initConfig) initContainer(conn *syncConn) error {
 	if !cfg.NoNewKeyring {
 		joinSessionKeyring(cfg.ID)
 	}
+	// The exec fifo is reopened for writing through /proc/self/fd, which
+	// the new root may not have: hold on to the host's while it is here.
+	procFD, err := unix.Open("/proc/self/fd", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening /proc/self/fd: %w", err)
+	}
+	defer unix.Close(procFD)
+	if err := cfg.buildFilesystem(conn); err != nil {
+		return err
+	}
+	proc, err := prepareProcess(cfg.Process, spec.Linux)
+	if err != nil {
+		return err
+	}
+	if err := conn.send(message{Type: msgReady}); err != nil {
+		return err
+	}
+	if err := waitForStart(procFD, cfg.FifoFD); err != nil {
+		return err
+	}
+	if spec.Hooks != nil {
+		st := &OCIState{OCIVersion: specs.Version, ID: cfg.ID, Status: Running, Pid: cfg.Pid,
+			Bundle: cfg.Bundle, Annotations: spec.Annotations}
+		if err := runHooks("startContainer", spec.Hooks.StartContainer, st); err != nil {
+			return err
+		}
+	}
+	return proc.exec(cfg.PreserveFDs)
+}
+
+// buildFilesystem gives the container its root: mounts, /dev, the
+// console, hostname and sysctls, masked and read-only paths, pivot_root.
+func (cfg *initConfig) buildFilesystem(conn *syncConn) error {
+	spec := cfg.Spec
+	if !hasNamespace(spec, specs.MountNamespace) {
+		return cfg.chrootOnly(conn)
+	}
 	rc := &rootfs.Config{
 		Spec:     spec,
 		Rootfs:   cfg.Rootfs,
@@ -111,27 +148,42 @@ func (cfg *initConfig) initContainer(conn *syncConn) error {
 	if err := setHostIdentity(spec); err != nil {
 		return err
 	}
-	if err := rootfs.Finalize(rc); err != nil {
+	return rootfs.Finalize(rc)
+}
+
+// chrootOnly serves a config without a mount namespace: the container
+// shares the host's mount table, so every mount of the config would land
+// on the host. Like crun, hull then mounts nothing and only changes root.
+func (cfg *initConfig) chrootOnly(conn *syncConn) error {
+	if err := cfg.runCreateHooks(conn); err != nil {
 		return err
 	}
-	proc, err := prepareProcess(cfg.Process, spec.Linux)
-	if err != nil {
+	// Sysctls are written through the host's /proc, which the rootfs may
+	// not have.
+	if err := setHostIdentity(cfg.Spec); err != nil {
 		return err
 	}
-	if err := conn.send(message{Type: msgReady}); err != nil {
+	if err := unix.Chroot(cfg.Rootfs); err != nil {
+		return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
+	}
+	if err := unix.Chdir("/"); err != nil {
 		return err
 	}
-	if err := waitForStart(cfg.FifoFD); err != nil {
-		return err
-	}
-	if spec.Hooks != nil {
-		st := &OCIState{OCIVersion: specs.Version, ID: cfg.ID, Status: Running, Pid: cfg.Pid,
-			Bundle: cfg.Bundle, Annotations: spec.Annotations}
-		if err := runHooks("startContainer", spec.Hooks.StartContainer, st); err != nil {
+	if cfg.Process.Terminal {
+		if err := setupConsole(cfg.ConsoleFD, false); err != nil {
 			return err
 		}
 	}
-	return proc.exec(cfg.PreserveFDs)
+	return nil
+}
+
+func hasNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == t {
+			return true
+		}
+	}
+	return false
 }
 
 // runCreateHooks asks the parent to run the prestart and createRuntime
@@ -157,12 +209,13 @@ func (cfg *initConfig) runCreateHooks(conn *syncConn) error {
 
 // waitForStart blocks until Start opens the exec fifo, then tells it that
 // the program is about to run.
-func waitForStart(fifoFD int) error {
+func waitForStart(procFD, fifoFD int) error {
 	// Opening for writing blocks until a reader opens the other end.
-	f, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(fifoFD), os.O_WRONLY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(procFD, strconv.Itoa(fifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("opening exec fifo: %w", err)
 	}
+	f := os.NewFile(uintptr(fd), "exec.fifo")
 	defer f.Close()
 	if _, err := f.Write([]byte{'0'}); err != nil {
 		return fmt.Errorf("writing exec fifo: %w", err)
@@ -174,6 +227,14 @@ func waitForStart(fifoFD int) error {
 // execProcess sets up an exec'd process, already in the container's
 // namespaces, and runs it.
 func (cfg *initConfig) execProcess(conn *syncConn) error {
+	if !hasNamespace(cfg.Spec, specs.MountNamespace) {
+		// Without a mount namespace of its own, the container's root is
+		// init's chroot, not the namespace's.
+		root := fmt.Sprintf("/proc/%d/root", cfg.Pid)
+		if err := unix.Chroot(root); err != nil {
+			return fmt.Errorf("chroot %s: %w", root, err)
+		}
+	}
 	if cfg.Process.Terminal {
 		if _, err := unix.Setsid(); err != nil {
 			return fmt.Errorf("setsid: %w", err)

@@ -123,9 +123,6 @@ func validateNamespaces(spec *specs.Spec) error {
 			}
 		}
 	}
-	if !seen[specs.MountNamespace] {
-		return invalid("a mount namespace is required")
-	}
 	userNS := seen[specs.UserNamespace]
 	if userNS && nsPath(spec, specs.UserNamespace) == "" &&
 		(len(spec.Linux.UIDMappings) == 0 || len(spec.Linux.GIDMappings) == 0) {
@@ -140,8 +137,40 @@ func validateNamespaces(spec *specs.Spec) error {
 	if spec.Domainname != "" && !seen[specs.UTSNamespace] {
 		return invalid("setting the domainname needs a private UTS namespace")
 	}
+	if err := validateSysctls(spec.Linux.Sysctl, seen); err != nil {
+		return err
+	}
 	if len(spec.Linux.TimeOffsets) > 0 && (!seen[specs.TimeNamespace] || nsPath(spec, specs.TimeNamespace) != "") {
 		return invalid("time offsets need a new time namespace")
+	}
+	return nil
+}
+
+// ipcSysctls are the sysctls outside fs.mqueue.* that the IPC namespace
+// holds.
+var ipcSysctls = map[string]bool{
+	"kernel.msgmax": true, "kernel.msgmnb": true, "kernel.msgmni": true, "kernel.sem": true,
+	"kernel.shmall": true, "kernel.shmmax": true, "kernel.shmmni": true, "kernel.shm_rmid_forced": true,
+}
+
+// validateSysctls accepts only sysctls that a namespace of the container's
+// own holds, as runc does: anything else would change the host.
+func validateSysctls(sysctls map[string]string, private map[specs.LinuxNamespaceType]bool) error {
+	for key := range sysctls {
+		var ns specs.LinuxNamespaceType
+		switch {
+		case ipcSysctls[key] || strings.HasPrefix(key, "fs.mqueue."):
+			ns = specs.IPCNamespace
+		case strings.HasPrefix(key, "net."):
+			ns = specs.NetworkNamespace
+		case key == "kernel.hostname" || key == "kernel.domainname":
+			ns = specs.UTSNamespace
+		default:
+			return invalid("sysctl %q is not in a separate kernel namespace", key)
+		}
+		if !private[ns] {
+			return invalid("sysctl %q needs a private %s namespace", key, ns)
+		}
 	}
 	return nil
 }

@@ -2,9 +2,14 @@ package oci_test
 
 import (
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // run in the foreground passes the container's stdout through and exits
@@ -71,4 +76,61 @@ func TestRunMissingProgram(t *testing.T) {
 	if out := e.mustRun("list", "-q"); strings.TrimSpace(out) != "" {
 		t.Fatalf("a failed run left a container: %q", out)
 	}
+}
+
+// The default devices are usable under a deny-all device cgroup rule, and
+// so is a device of linux.devices (here /dev/kmsg's numbers, renamed).
+func TestDevicesUsable(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "echo x > /dev/null && head -c 4 /dev/zero | wc -c && ls -l /dev/mykmsg")
+	mode := os.FileMode(0o600)
+	e.spec.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/mykmsg", Type: "c", Major: 1, Minor: 11, FileMode: &mode}}
+	e.writeSpec()
+	out, errOut, code := e.run("run", "--bundle", e.bundle, "d1")
+	if code != 0 || !strings.HasPrefix(out, "4\n") || !strings.Contains(out, "1,  11") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// Without a mount namespace the container shares the host's mounts: hull
+// mounts nothing and only changes root into the rootfs.
+func TestNoMountNamespace(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "ls /bin/busybox && readlink /proc/self/ns/mnt")
+	e.spec.Root.Path = copyRootfs(t)
+	// /proc comes from the host: the rootfs gets a bind of it by hand.
+	if err := syscall.Mount("/proc", filepath.Join(e.spec.Root.Path, "proc"), "", syscall.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Unmount(filepath.Join(e.spec.Root.Path, "proc"), syscall.MNT_DETACH) })
+	var ns []specs.LinuxNamespace
+	for _, n := range e.spec.Linux.Namespaces {
+		if n.Type != specs.MountNamespace {
+			ns = append(ns, n)
+		}
+	}
+	e.spec.Linux.Namespaces = ns
+	e.writeSpec()
+	before := countMounts(t, e.spec.Root.Path)
+	out := e.mustRun("run", "--bundle", e.bundle, "nomnt")
+	host, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "/bin/busybox\n" + host + "\n"; out != want {
+		t.Errorf("stdout %q, want %q", out, want)
+	}
+	if n := countMounts(t, e.spec.Root.Path); n != before {
+		t.Errorf("host mounts under the rootfs: %d before, %d after", before, n)
+	}
+}
+
+// A sysctl that no private namespace of the container holds would change
+// the host: create refuses it.
+func TestHostSysctlRefused(t *testing.T) {
+	e := newEnv(t, "true")
+	e.spec.Linux.Sysctl = map[string]string{"vm.swappiness": "1"}
+	e.writeSpec()
+	if _, errOut, code := e.run("create", "--bundle", e.bundle, "s1"); code == 0 || !strings.Contains(errOut, "vm.swappiness") {
+		t.Fatalf("create: exit %d, %q", code, errOut)
+	}
+	assertNoTrace(t, e, "s1")
 }
