@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -226,4 +227,20 @@ func describeFlags(flags uintptr) string {
 		}
 	}
 	return b.String()
+}
+
+// MountOptions lists every mount option hull understands, for the
+// runtime-spec's features document: mount(8)'s flags, the recursive
+// mount_setattr options, propagation and bind options.
+func MountOptions() []string {
+	opts := []string{"bind", "rbind", "private", "rprivate", "slave", "rslave",
+		"shared", "rshared", "unbindable", "runbindable"}
+	for _, o := range &flagOptions {
+		opts = append(opts, o.name)
+	}
+	for _, o := range &recursiveOptions {
+		opts = append(opts, o.name)
+	}
+	sort.Strings(opts)
+	return opts
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hullrt/hull/internal/capabilities"
 	"github.com/hullrt/hull/internal/cgroups"
+	"github.com/hullrt/hull/internal/rootfs"
 	"github.com/hullrt/hull/internal/seccomp"
 )
 
@@ -29,6 +30,7 @@ func Features() *features.Features {
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
 		Hooks:         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
+		MountOptions:  rootfs.MountOptions(),
 		Linux: &features.Linux{
 			Namespaces:      namespaces,
 			Capabilities:    capabilities.Known(),
