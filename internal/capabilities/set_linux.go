@@ -27,8 +27,9 @@ type Set struct {
 // A name it knows but the running kernel does not (a capability newer than
 // the kernel) is left out and reported in warnings, as runc does, so that a
 // config written for a newer kernel still runs. Sets the kernel would refuse
-// to apply are errors too: an effective capability that is not permitted, or
-// an ambient one that is not both permitted and inheritable.
+// to apply are errors too: an effective capability that is not permitted.
+// An ambient one that is not both permitted and inheritable is dropped with
+// a warning, as runc and crun do.
 //
 // A nil c gives a nil *Set, whose methods change nothing.
 func New(c *specs.LinuxCapabilities) (s *Set, warnings []string, err error) {
@@ -61,6 +62,14 @@ func New(c *specs.LinuxCapabilities) (s *Set, warnings []string, err error) {
 	if err := s.check(); err != nil {
 		return nil, nil, err
 	}
+	// The kernel refuses to raise an ambient capability that is not both
+	// permitted and inheritable; runc and crun then go on without it, and
+	// `runc spec` itself writes such a config (ambient, no inheritable).
+	if extra := s.Ambient &^ (s.Permitted & s.Inheritable); extra != 0 {
+		s.Ambient &^= extra
+		warnings = append(warnings, fmt.Sprintf(
+			"ignoring ambient capabilities %v: they are not both permitted and inheritable", extra.Names()))
+	}
 	return s, warnings, nil
 }
 
@@ -84,15 +93,11 @@ func parseList(list []string, last Cap, skipped map[string]bool, warnings *[]str
 	return m, nil
 }
 
-// check refuses what capset(2) and PR_CAP_AMBIENT_RAISE would refuse with a
-// bare EPERM, naming the capabilities at fault.
+// check refuses what capset(2) would refuse with a bare EPERM, naming the
+// capabilities at fault.
 func (s *Set) check() error {
 	if extra := s.Effective &^ s.Permitted; extra != 0 {
 		return fmt.Errorf("effective capabilities %v are not in the permitted set: %w",
-			extra.Names(), errdefs.ErrInvalidArgument)
-	}
-	if extra := s.Ambient &^ (s.Permitted & s.Inheritable); extra != 0 {
-		return fmt.Errorf("ambient capabilities %v must also be permitted and inheritable: %w",
 			extra.Names(), errdefs.ErrInvalidArgument)
 	}
 	return nil

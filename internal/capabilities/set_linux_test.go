@@ -58,15 +58,28 @@ func TestNewErrors(t *testing.T) {
 			specs.LinuxCapabilities{Effective: []string{"CAP_KILL"}},
 			`effective capabilities [CAP_KILL] are not in the permitted set`,
 		},
-		"ambient not inheritable": {
-			specs.LinuxCapabilities{Permitted: []string{"CAP_KILL"}, Ambient: []string{"CAP_KILL"}},
-			`ambient capabilities [CAP_KILL] must also be permitted and inheritable`,
-		},
 	} {
 		_, _, err := New(&tc.caps)
 		if !errors.Is(err, errdefs.ErrInvalidArgument) || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%s: New = %v, want %q (invalid argument)", name, err, tc.want)
 		}
+	}
+}
+
+func TestAmbientNotInheritableIsDropped(t *testing.T) {
+	s, warnings, err := New(&specs.LinuxCapabilities{
+		Permitted:   []string{"CAP_KILL", "CAP_CHOWN"},
+		Inheritable: []string{"CAP_CHOWN"},
+		Ambient:     []string{"CAP_KILL", "CAP_CHOWN"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chown, _ := Parse("CAP_CHOWN"); s.Ambient != Mask(1)<<uint(chown) {
+		t.Errorf("ambient %v, want [CAP_CHOWN]", s.Ambient.Names())
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "CAP_KILL") {
+		t.Errorf("warnings %q, want one naming CAP_KILL", warnings)
 	}
 }
 

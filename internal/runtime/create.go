@@ -49,7 +49,7 @@ func (r *Runtime) Create(id string, opts CreateOpts) (c *Container, err error) {
 	if !filepath.IsAbs(rootfs) {
 		rootfs = filepath.Join(bundle, rootfs)
 	}
-	if err := validateSpec(spec, rootfs, opts); err != nil {
+	if err := validateSpec(spec, rootfs, opts, r.warn); err != nil {
 		return nil, err
 	}
 	dir, err := r.makeDir(id)
@@ -71,9 +71,6 @@ func (r *Runtime) Create(id string, opts CreateOpts) (c *Container, err error) {
 		return nil, err
 	}
 	undo = append(undo, func() { cg.Destroy() })
-	if err := cg.Create(cgroupResources(spec.Linux)); err != nil {
-		return nil, err
-	}
 	c = &Container{rt: r, dir: dir, state: &State{
 		ID:          id,
 		Bundle:      bundle,
@@ -154,6 +151,9 @@ func (c *Container) startInit(cg cgroups.Manager, opts CreateOpts, undo *[]func(
 		stdio:  [3]*os.File{opts.Stdin, opts.Stdout, opts.Stderr},
 		extra:  extra,
 		cgroup: cg,
+		prepare: func() error {
+			return cg.Create(cgroupResources(spec.Linux))
+		},
 	}
 	for _, ns := range spec.Linux.Namespaces {
 		switch {
@@ -224,9 +224,13 @@ func newBootstrap(spec *specs.Spec) bootstrap {
 		b.oomScoreAdj = spec.Process.OOMScoreAdj
 	}
 	for _, ns := range spec.Linux.Namespaces {
-		if ns.Path != "" {
+		switch {
+		case ns.Path != "":
 			b.joins = append(b.joins, nsJoin{flag: nsFlags[ns.Type], path: ns.Path})
-		} else {
+		case ns.Type == specs.CgroupNamespace:
+			// Init unshares it once it is in its cgroup, which becomes the
+			// namespace's root; the preamble runs before that.
+		default:
 			b.cloneFlags |= nsFlags[ns.Type]
 		}
 	}

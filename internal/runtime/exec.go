@@ -34,7 +34,7 @@ func (c *Container) exec(p *specs.Process, opts ExecOpts) (int, error) {
 	if st := c.Status(); st != Running && st != Created {
 		return 0, fmt.Errorf("cannot exec in a container that is %s: %w", st, errdefs.ErrConflict)
 	}
-	if err := validateProcess(p); err != nil {
+	if err := validateProcess(p, c.rt.warn); err != nil {
 		return 0, err
 	}
 	if p.Terminal && opts.ConsoleSocket == nil {

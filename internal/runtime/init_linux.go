@@ -83,6 +83,12 @@ func (cfg *initConfig) initContainer(conn *syncConn) error {
 			return fmt.Errorf("setsid: %w", err)
 		}
 	}
+	if cfg.CgroupNS {
+		// The parent has put init in its cgroup before sending the config.
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return fmt.Errorf("creating cgroup namespace: %w", err)
+		}
+	}
 	if !cfg.NoNewKeyring {
 		joinSessionKeyring(cfg.ID)
 	}

@@ -75,11 +75,14 @@ func (b *bootstrap) encode() []byte {
 
 // spawnRequest describes a process to start in a container's namespaces.
 type spawnRequest struct {
-	boot   bootstrap
-	dir    string
-	stdio  [3]*os.File
-	extra  []*os.File // placed at fds 3, 4, ... in the new process
+	boot  bootstrap
+	dir   string
+	stdio [3]*os.File
+	extra []*os.File // placed at fds 3, 4, ... in the new process
+	// cgroup receives the final process before it gets its configuration.
 	cgroup cgroups.Manager
+	// prepare, when set, runs while the preamble sets up namespaces.
+	prepare func() error
 }
 
 // spawned is a process on its way into a container: the final pid, and the
@@ -128,18 +131,26 @@ func (r *Runtime) spawn(req *spawnRequest) (_ *spawned, err error) {
 			cmd.Wait()
 		}
 	}()
-	// In the cgroup before it forks, so init and everything it starts are.
-	if req.cgroup != nil {
-		if err := req.cgroup.Apply(cmd.Process.Pid); err != nil {
-			return nil, err
-		}
-	}
 	if _, err := parent.Write(req.boot.encode()); err != nil {
 		return nil, fmt.Errorf("sending bootstrap: %w", err)
 	}
-	pid, err := r.followPreamble(cmd.Process.Pid, &req.boot, conn)
+	// The cgroup is made while the preamble works, not before it starts.
+	if req.prepare != nil {
+		err = req.prepare()
+	}
+	pid := 0
+	if err == nil {
+		pid, err = r.followPreamble(cmd.Process.Pid, &req.boot, conn)
+	}
 	if werr := cmd.Wait(); err == nil && werr != nil {
 		err = fmt.Errorf("namespace setup failed: %w", werr)
+	}
+	// Into the cgroup while the new process starts Go's runtime, which
+	// hides the cost of a cgroup v1 migration (an RCU grace period, up to
+	// 10 ms here). It forks nothing and reads its configuration only after
+	// this, so everything it starts is in the cgroup.
+	if err == nil && req.cgroup != nil {
+		err = req.cgroup.Apply(pid)
 	}
 	if err != nil {
 		if pid > 0 {

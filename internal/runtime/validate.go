@@ -55,7 +55,7 @@ func ReadSpec(path string) (*specs.Spec, error) {
 
 // validateSpec rejects what the runtime cannot honour, before anything is
 // created, so the user gets one clear error and nothing to clean up.
-func validateSpec(spec *specs.Spec, rootfs string, opts CreateOpts) error {
+func validateSpec(spec *specs.Spec, rootfs string, opts CreateOpts, warn func(string)) error {
 	if spec.Version == "" || !strings.HasPrefix(spec.Version, "1.") {
 		return invalid("unsupported ociVersion %q (want 1.x)", spec.Version)
 	}
@@ -70,7 +70,7 @@ func validateSpec(spec *specs.Spec, rootfs string, opts CreateOpts) error {
 	if spec.Process == nil {
 		return invalid("config has no process")
 	}
-	if err := validateProcess(spec.Process); err != nil {
+	if err := validateProcess(spec.Process, warn); err != nil {
 		return err
 	}
 	if spec.Process.Terminal && opts.ConsoleSocket == nil {
@@ -88,16 +88,21 @@ func validateSpec(spec *specs.Spec, rootfs string, opts CreateOpts) error {
 	return validateMounts(spec)
 }
 
-// validateProcess checks what exec'd processes share with init.
-func validateProcess(p *specs.Process) error {
+// validateProcess checks what exec'd processes share with init, and
+// passes on what the runtime will ignore.
+func validateProcess(p *specs.Process, warn func(string)) error {
 	if len(p.Args) == 0 {
 		return invalid("process.args must not be empty")
 	}
 	if p.Cwd == "" || !filepath.IsAbs(p.Cwd) {
 		return invalid("process.cwd %q must be an absolute path", p.Cwd)
 	}
-	if _, _, err := capabilities.New(p.Capabilities); err != nil {
+	_, warnings, err := capabilities.New(p.Capabilities)
+	if err != nil {
 		return err
+	}
+	for _, w := range warnings {
+		warn(w)
 	}
 	for _, rl := range p.Rlimits {
 		if _, ok := rlimitTypes[rl.Type]; !ok {
