@@ -2,6 +2,7 @@ package ocicli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"time"
 
@@ -15,8 +16,9 @@ type event struct {
 	Data any    `json:"data,omitempty"`
 }
 
-// cmdEvents prints the container's stats once (--stats) or every
-// --interval until it stops.
+// cmdEvents prints the container's stats once (--stats), or, like runc,
+// its stats every --interval and an "oom" event each time the kernel's
+// OOM killer acts in it, until the container stops.
 func cmdEvents(g *globals, args []string) error {
 	fs := newFlags("events")
 	var stats bool
@@ -31,6 +33,9 @@ func cmdEvents(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	if interval <= 0 {
+		return fmt.Errorf("events: --interval must be positive")
+	}
 	rt, err := g.runtime()
 	if err != nil {
 		return err
@@ -39,21 +44,48 @@ func cmdEvents(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.Status() == hullrt.Stopped {
+		return fmt.Errorf("container %q is not running", id)
+	}
 	enc := json.NewEncoder(os.Stdout)
-	for {
-		if c.Status() == hullrt.Stopped {
-			return nil
-		}
+	printStats := func() error {
 		s, err := c.Stats()
 		if err != nil {
 			return err
 		}
-		if err := enc.Encode(event{Type: "stats", ID: id, Data: s}); err != nil {
-			return err
+		return enc.Encode(event{Type: "stats", ID: id, Data: s})
+	}
+	if stats {
+		return printStats()
+	}
+	var ooms <-chan struct{}
+	if w, err := c.OOMEvents(); err == nil {
+		defer w.Close()
+		ooms = w.C
+	} else {
+		g.log.warnf("no oom events: %v", err)
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	if err := printStats(); err != nil {
+		return err
+	}
+	for {
+		select {
+		case _, ok := <-ooms:
+			if !ok {
+				return nil // the cgroup was removed
+			}
+			if err := enc.Encode(event{Type: "oom", ID: id}); err != nil {
+				return err
+			}
+		case <-tick.C:
+			if c.Status() == hullrt.Stopped {
+				return nil
+			}
+			if err := printStats(); err != nil {
+				return nil // the container went away meanwhile
+			}
 		}
-		if stats {
-			return nil
-		}
-		time.Sleep(interval)
 	}
 }

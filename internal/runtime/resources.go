@@ -102,3 +102,13 @@ func (c *Container) Stats() (*cgroups.Stats, error) {
 	}
 	return m.Stats()
 }
+
+// OOMEvents watches the container's cgroup for the kernel's OOM killer;
+// the caller closes the watch.
+func (c *Container) OOMEvents() (*cgroups.OOMWatch, error) {
+	m, err := c.cgroup()
+	if err != nil {
+		return nil, err
+	}
+	return m.OOMEvents()
+}

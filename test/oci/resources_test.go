@@ -2,9 +2,13 @@ package oci_test
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // pause freezes every process of the container (status "paused", the
@@ -100,4 +104,26 @@ func TestEventsStats(t *testing.T) {
 	if ev.Type != "stats" || ev.ID != "ev1" || ev.Data.Pids.Current != 1 || ev.Data.Memory.Usage.Usage == 0 {
 		t.Errorf("stats event %+v from %s", ev, out)
 	}
+}
+
+// events reports the kernel's OOM killer acting in the container, as an
+// "oom" line between the periodic stats.
+func TestEventsOOM(t *testing.T) {
+	e := newEnv(t, "sleep", "100")
+	limit := int64(16 << 20)
+	e.spec.Linux.Resources = &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit, Swap: &limit}}
+	startSleeper(t, e, "oom1")
+	out := e.tempFile()
+	events := exec.Command(hullOCI, "--root", e.root, "events", "--interval", "100ms", "oom1")
+	events.Stdout = out
+	if err := events.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { events.Process.Kill(); events.Wait() }()
+	// A shell that grows past the limit: the OOM killer ends it.
+	e.run("exec", "oom1", "sh", "-c", `x=a; while true; do x="$x$x"; done`)
+	waitFor(t, func() bool {
+		data, _ := os.ReadFile(out.Name())
+		return strings.Contains(string(data), `{"type":"oom","id":"oom1"}`)
+	})
 }
