@@ -121,6 +121,16 @@ func (c *Container) startInit(cg cgroups.Manager, opts CreateOpts, undo *[]func(
 	if err := unix.Mkfifo(c.fifoPath(), 0o622); err != nil {
 		return nil, fmt.Errorf("creating exec fifo: %w", err)
 	}
+	// Init reopens the fifo for writing as the container's root, which in
+	// a user namespace is an unprivileged host uid: give it the fifo, with
+	// the mode the umask took away.
+	uid, gid := hostRoot(spec.Linux)
+	if err := os.Chown(c.fifoPath(), uid, gid); err != nil {
+		return nil, fmt.Errorf("exec fifo: %w", err)
+	}
+	if err := os.Chmod(c.fifoPath(), 0o622); err != nil {
+		return nil, fmt.Errorf("exec fifo: %w", err)
+	}
 	fifo, err := os.OpenFile(c.fifoPath(), unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("opening exec fifo: %w", err)
@@ -214,6 +224,21 @@ func (c *Container) finishInit(p *spawned, opts CreateOpts) error {
 }
 
 // newBootstrap turns the spec's namespaces into the preamble's request.
+// hostRoot returns the host uid and gid that the container's root maps to.
+func hostRoot(l *specs.Linux) (uid, gid int) {
+	for _, m := range l.UIDMappings {
+		if m.ContainerID == 0 {
+			uid = int(m.HostID)
+		}
+	}
+	for _, m := range l.GIDMappings {
+		if m.ContainerID == 0 {
+			gid = int(m.HostID)
+		}
+	}
+	return uid, gid
+}
+
 func newBootstrap(spec *specs.Spec) bootstrap {
 	b := bootstrap{
 		timeOffsets: spec.Linux.TimeOffsets,

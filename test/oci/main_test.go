@@ -32,6 +32,11 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	// Open to all: a container in a user namespace reaches the rootfs as
+	// an unprivileged host uid.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		panic(err)
+	}
 	code := setup(dir)
 	if code == 0 {
 		code = m.Run()
