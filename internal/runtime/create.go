@@ -149,6 +149,9 @@ func (c *Container) startInit(cg cgroups.Manager, opts CreateOpts, undo *[]func(
 		NoNewKeyring: opts.NoNewKeyring,
 		PreserveFDs:  len(opts.PreserveFDs),
 	}
+	if cfg.Seccomp, err = c.rt.compileSeccomp(spec.Linux.Seccomp); err != nil {
+		return nil, err
+	}
 	cfg.FifoFD = 3 + len(extra)
 	extra = append(extra, fifo)
 	if opts.ConsoleSocket != nil {

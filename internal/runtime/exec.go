@@ -54,6 +54,9 @@ func (c *Container) exec(p *specs.Process, opts ExecOpts) (int, error) {
 		PreserveFDs: len(opts.PreserveFDs),
 		Pid:         c.state.Pid,
 	}
+	if cfg.Seccomp, err = c.rt.compileSeccomp(spec.Linux.Seccomp); err != nil {
+		return 0, err
+	}
 	extra := append([]*os.File{}, opts.PreserveFDs...)
 	if opts.ConsoleSocket != nil {
 		cfg.ConsoleFD = 3 + len(extra)

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hullrt/hull/internal/rootfs"
+	"github.com/hullrt/hull/internal/seccomp"
 )
 
 const (
@@ -34,6 +35,21 @@ type initConfig struct {
 	PreserveFDs  int            `json:"preserveFDs,omitempty"`
 	FifoFD       int            `json:"fifoFD,omitempty"`
 	ConsoleFD    int            `json:"consoleFD,omitempty"`
+	// Seccomp is the compiled filter (seccomp.Filter.MarshalBinary): the
+	// parent compiles it, through the cache, so init never runs libseccomp.
+	Seccomp []byte `json:"seccomp,omitempty"`
+}
+
+// seccompFilter decodes the filter the parent compiled, if any.
+func (cfg *initConfig) seccompFilter() (*seccomp.Filter, error) {
+	if cfg.Seccomp == nil {
+		return nil, nil
+	}
+	var f seccomp.Filter
+	if err := f.UnmarshalBinary(cfg.Seccomp); err != nil {
+		return nil, err
+	}
+	return &f, nil
 }
 
 // Init is the entry point of a process the runtime spawned, called by the
@@ -102,7 +118,11 @@ func (cfg *initConfig) initContainer(conn *syncConn) error {
 	if err := cfg.buildFilesystem(conn); err != nil {
 		return err
 	}
-	proc, err := prepareProcess(cfg.Process, spec.Linux)
+	filter, err := cfg.seccompFilter()
+	if err != nil {
+		return err
+	}
+	proc, err := prepareProcess(cfg.Process, filter)
 	if err != nil {
 		return err
 	}
@@ -248,7 +268,11 @@ func (cfg *initConfig) execProcess(conn *syncConn) error {
 			return err
 		}
 	}
-	proc, err := prepareProcess(cfg.Process, cfg.Spec.Linux)
+	filter, err := cfg.seccompFilter()
+	if err != nil {
+		return err
+	}
+	proc, err := prepareProcess(cfg.Process, filter)
 	if err != nil {
 		return err
 	}

@@ -44,14 +44,14 @@ var rlimitTypes = map[string]int{
 type preparedProcess struct {
 	path        string
 	args, env   []string
-	lateSeccomp *specs.LinuxSeccomp
+	lateSeccomp *seccomp.Filter
 }
 
 // prepareProcess applies the process's attributes to the calling thread, in
 // the order the kernel allows: rlimits, scheduling and I/O priority while
 // privileged; seccomp before dropping capabilities unless no_new_privs
 // lets it wait until just before execve; then groups, ids and capabilities.
-func prepareProcess(p *specs.Process, linux *specs.Linux) (*preparedProcess, error) {
+func prepareProcess(p *specs.Process, filter *seccomp.Filter) (*preparedProcess, error) {
 	if err := setRlimits(p.Rlimits); err != nil {
 		return nil, err
 	}
@@ -67,12 +67,8 @@ func prepareProcess(p *specs.Process, linux *specs.Linux) (*preparedProcess, err
 		}
 	}
 	pp := &preparedProcess{args: p.Args, env: p.Env}
-	var filter *specs.LinuxSeccomp
-	if linux != nil {
-		filter = linux.Seccomp
-	}
 	if filter != nil && !p.NoNewPrivileges {
-		if _, err := seccomp.Load(filter); err != nil {
+		if _, err := filter.Load(); err != nil {
 			return nil, err
 		}
 	} else {
@@ -216,7 +212,7 @@ func (pp *preparedProcess) exec(preserveFDs int) error {
 		return err
 	}
 	if pp.lateSeccomp != nil {
-		if _, err := seccomp.Load(pp.lateSeccomp); err != nil {
+		if _, err := pp.lateSeccomp.Load(); err != nil {
 			return err
 		}
 	}
