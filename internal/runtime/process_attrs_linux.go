@@ -78,11 +78,17 @@ func setScheduling(p *specs.Process) error {
 	return nil
 }
 
-// applyLSM asks for the process's AppArmor profile at execve. A profile
-// on a host without AppArmor is an error: running unconfined when
-// confinement was asked for would be a silent downgrade. An SELinux label
-// on a host without SELinux is ignored, as runc does.
+// applyLSM asks for the process's AppArmor profile and SELinux label at
+// execve. A profile on a host without AppArmor is an error: running
+// unconfined when confinement was asked for would be a silent downgrade.
+// An SELinux label on a host without SELinux is ignored, as runc does.
+// The attr files are per thread; init runs on one locked thread.
 func applyLSM(p *specs.Process) error {
+	if p.SelinuxLabel != "" && selinuxEnabled() {
+		if err := os.WriteFile("/proc/thread-self/attr/exec", []byte(p.SelinuxLabel), 0); err != nil {
+			return fmt.Errorf("applying SELinux label %q: %w", p.SelinuxLabel, err)
+		}
+	}
 	if p.ApparmorProfile == "" {
 		return nil
 	}
@@ -90,14 +96,19 @@ func applyLSM(p *specs.Process) error {
 		return fmt.Errorf("apparmor profile %q requested but AppArmor is not enabled on this host: %w",
 			p.ApparmorProfile, errdefs.ErrUnavailable)
 	}
-	path := "/proc/self/attr/apparmor/exec"
+	path := "/proc/thread-self/attr/apparmor/exec"
 	if _, err := os.Stat(path); err != nil {
-		path = "/proc/self/attr/exec"
+		path = "/proc/thread-self/attr/exec"
 	}
 	if err := os.WriteFile(path, []byte("exec "+p.ApparmorProfile), 0); err != nil {
 		return fmt.Errorf("applying apparmor profile %q: %w", p.ApparmorProfile, err)
 	}
 	return nil
+}
+
+func selinuxEnabled() bool {
+	_, err := os.Stat("/sys/fs/selinux/enforce")
+	return err == nil
 }
 
 func apparmorEnabled() bool {
