@@ -104,3 +104,19 @@ func assertNoTrace(t *testing.T, e *env, id string) {
 		t.Errorf("cgroups left behind: %v", matches)
 	}
 }
+
+// An AppArmor profile on a host without AppArmor fails create with one
+// line instead of running the container unconfined.
+func TestAppArmorProfileWithoutAppArmor(t *testing.T) {
+	if data, err := os.ReadFile("/sys/module/apparmor/parameters/enabled"); err == nil && strings.HasPrefix(string(data), "Y") {
+		t.Skip("AppArmor is enabled here")
+	}
+	e := newEnv(t, "true")
+	e.spec.Process.ApparmorProfile = "docker-default"
+	e.writeSpec()
+	_, errOut, code := e.run("create", "--bundle", e.bundle, "aa")
+	if code == 0 || !strings.Contains(errOut, "AppArmor is not enabled") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Fatalf("create: exit %d, %q", code, errOut)
+	}
+	assertNoTrace(t, e, "aa")
+}
