@@ -230,6 +230,10 @@ func TestHybridDelegation(t *testing.T) {
 	if m.Paths()["memory"] != filepath.Join(v1root, "hull", "c") || m.Paths()[""] != filepath.Join(v2root, "hull", "c") || m.Version() != 1 {
 		t.Errorf("Paths %v, Version %d", m.Paths(), m.Version())
 	}
+	e := m.Entry()
+	if len(e.Tasks) != 1 || e.Tasks[0] != filepath.Join(v1root, "hull", "c", "tasks") || e.Dir != filepath.Join(v2root, "hull", "c") {
+		t.Errorf("Entry() = %+v", e)
+	}
 	loaded, err := load(h, m.Paths())
 	if err != nil || !mapsEqual(loaded.Paths(), m.Paths()) {
 		t.Errorf("load(Paths()) = %v, %v", loaded, err)

@@ -19,6 +19,7 @@ import (
 //	m, err := cgroups.New(spec.Linux.CgroupsPath, id) // nothing on disk yet
 //	err = m.Create(spec.Linux.Resources)             // directories, then limits
 //	err = m.Apply(initPid)                           // before the init runs user code
+//	entry := m.Entry()                               // or: init enters by itself
 //	state.CgroupPaths = m.Paths()                    // saved with the container
 //
 // Later commands, in other processes, pick it up again from the saved paths:
@@ -40,8 +41,15 @@ type Manager interface {
 	// On failure the directories Create made are removed again.
 	Create(r *specs.LinuxResources) error
 	// Apply moves the process pid (all its threads) into the cgroup on every
-	// hierarchy.
+	// hierarchy. Each call waits out an RCU grace period (see Entry): a
+	// process that is still being started should rather enter by Entry.
 	Apply(pid int) error
+	// Entry tells a starting process how to enter the cgroup by itself.
+	Entry() Entry
+	// ApplyUnified moves pid into the v2 directory only: for a process that
+	// entered the v1 hierarchies through Entry but was not born in the v2
+	// directory. It does nothing on a legacy host.
+	ApplyUnified(pid int) error
 	// Set updates the limits of a live cgroup: only the non-nil fields of r
 	// are written, in an order the kernel accepts whether they rise or fall.
 	Set(r *specs.LinuxResources) error

@@ -12,9 +12,13 @@
  *                      clone <flags>                   create these namespaces
  *                      timens <clock> <sec> <nsec>     offsets of a new time namespace
  *                      oom <score>                     oom_score_adj, set while privileged
+ *                      cgroup <path of a v1 tasks file>   enter that cgroup first
+ *                      cgroup2 <v2 directory>          the final process is born there
  *   here -> parent   {"type":"userns"}\n   after unshare(CLONE_NEWUSER); the parent
  *                                          writes uid_map/gid_map, then sends one byte
- *                    {"type":"pid","pid":N}\n   the host pid of the process that goes on
+ *                    {"type":"pid","pid":N,"cgroup2":B}\n   the host pid of the process that
+ *                                          goes on; B tells whether it was born in the
+ *                                          cgroup2 directory (clone3 may be missing)
  *                    {"type":"error","message":"..."}\n   and exit 1 on any failure
  *
  * The process that execs this program (the "intermediate") joins and unshares,
@@ -42,8 +46,15 @@
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
 #endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
 
 #define MAX_JOINS 16
+#define MAX_CGROUPS 32
 #define MAX_BOOTSTRAP (64 * 1024)
 
 struct join {
@@ -59,6 +70,15 @@ struct bootstrap {
 	char timens[512];
 	size_t timens_len;
 	char *oom;
+	char *cgroups[MAX_CGROUPS];
+	int ncgroups;
+	char *cgroup2;
+};
+
+/* clone3's argument, as the kernel's uapi defines it (5.7 and later). */
+struct hull_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
 
 static int sync_fd = -1;
@@ -152,6 +172,14 @@ static void parse_line(struct bootstrap *b, char *line)
 		b->timens[b->timens_len++] = '\n';
 	} else if (strncmp(line, "oom ", 4) == 0) {
 		b->oom = line + 4;
+	} else if (strncmp(line, "cgroup ", 7) == 0) {
+		if (b->ncgroups == MAX_CGROUPS) {
+			errno = E2BIG;
+			bail("too many cgroup hierarchies", NULL);
+		}
+		b->cgroups[b->ncgroups++] = line + 7;
+	} else if (strncmp(line, "cgroup2 ", 8) == 0) {
+		b->cgroup2 = line + 8;
 	} else {
 		errno = EINVAL;
 		bail("unknown bootstrap line", line);
@@ -187,6 +215,57 @@ static void write_file(const char *path, const char *data, size_t len)
 	if (write(fd, data, len) != (ssize_t)len)
 		bail("writing", path);
 	close(fd);
+}
+
+/*
+ * Moves this process into the container's v1 cgroups by writing "0" to each
+ * hierarchy's tasks file, before anything else: the paths are the host's, and
+ * the child cloned later is born in them. The runtime could write our pid to
+ * cgroup.procs instead, but every write there takes the kernel's global
+ * cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period:
+ * 5 to 25 ms. A thread that moves only itself skips that lock, and while this
+ * preamble runs, the process has only one thread.
+ */
+static void join_cgroups(struct bootstrap *b)
+{
+	int i, fd;
+	for (i = 0; i < b->ncgroups; i++) {
+		fd = open(b->cgroups[i], O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			bail("opening", b->cgroups[i]);
+		if (write(fd, "0", 1) != 1)
+			bail("joining cgroup through", b->cgroups[i]);
+		close(fd);
+	}
+}
+
+/*
+ * Creates the final process. With a cgroup v2 directory, clone3 places it
+ * there as it is born (CLONE_INTO_CGROUP): cgroup v2 moves only whole
+ * processes, so it cannot enter by itself as join_cgroups does. *born_in_v2
+ * tells whether that happened; kernels before 5.7 lack it, and the runtime
+ * then moves the process itself.
+ */
+static long clone_final(unsigned long flags, int cgroup2_fd, int *born_in_v2)
+{
+	long child;
+	*born_in_v2 = 0;
+	if (cgroup2_fd >= 0) {
+		struct hull_clone_args args;
+		memset(&args, 0, sizeof(args));
+		/* With CLONE_PARENT the exit signal is the intermediate's own. */
+		args.flags = flags | CLONE_PARENT | CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup2_fd;
+		child = syscall(SYS_clone3, &args, sizeof(args));
+		if (child >= 0) {
+			*born_in_v2 = 1;
+			return child;
+		}
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			return child;
+	}
+	/* A null stack makes clone behave like fork: the child goes on from here. */
+	return syscall(SYS_clone, flags | CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
 /*
@@ -240,7 +319,7 @@ __attribute__((constructor)) static void hull_nsexec(void)
 	char line[64];
 	char *buf;
 	long child;
-	int n;
+	int n, cgroup2_fd = -1, born_in_v2;
 
 	if (!env)
 		return;
@@ -258,6 +337,13 @@ __attribute__((constructor)) static void hull_nsexec(void)
 		bail("setting the process non-dumpable", NULL);
 	if (b.oom)
 		write_file("/proc/self/oom_score_adj", b.oom, strlen(b.oom));
+	join_cgroups(&b);
+	if (b.cgroup2) {
+		/* Opened now, while the host's mount namespace resolves the path. */
+		cgroup2_fd = open(b.cgroup2, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (cgroup2_fd < 0)
+			bail("opening", b.cgroup2);
+	}
 	join_namespaces(&b);
 	if (b.clone_flags & CLONE_NEWUSER)
 		new_user_namespace();
@@ -269,17 +355,18 @@ __attribute__((constructor)) static void hull_nsexec(void)
 			write_file("/proc/self/timens_offsets", b.timens, b.timens_len);
 	}
 
-	/* A null stack makes clone behave like fork: the child goes on from here. */
-	child = syscall(SYS_clone,
-			(b.clone_flags & ~(unsigned long)(CLONE_NEWUSER | CLONE_NEWTIME)) | CLONE_PARENT | SIGCHLD,
-			NULL, NULL, NULL, NULL);
+	child = clone_final(b.clone_flags & ~(unsigned long)(CLONE_NEWUSER | CLONE_NEWTIME),
+			    cgroup2_fd, &born_in_v2);
 	if (child < 0)
 		bail("creating the container process", NULL);
 	if (child == 0) {
+		if (cgroup2_fd >= 0)
+			close(cgroup2_fd);
 		free(buf);
 		return; /* into the Go runtime, inside the container */
 	}
-	n = snprintf(line, sizeof(line), "{\"type\":\"pid\",\"pid\":%ld}\n", child);
+	n = snprintf(line, sizeof(line), "{\"type\":\"pid\",\"pid\":%ld,\"cgroup2\":%s}\n", child,
+		     born_in_v2 ? "true" : "false");
 	write_all(sync_fd, line, (size_t)n);
 	_exit(0);
 }

@@ -49,6 +49,9 @@ type bootstrap struct {
 	// uidMaps and gidMaps are written by the parent when cloneFlags holds
 	// CLONE_NEWUSER.
 	uidMaps, gidMaps []specs.LinuxIDMapping
+	// cgroup is how the process enters its cgroup by itself (spawn fills
+	// it in from spawnRequest.cgroup).
+	cgroup cgroups.Entry
 }
 
 type nsJoin struct {
@@ -69,6 +72,12 @@ func (b *bootstrap) encode() []byte {
 	if b.oomScoreAdj != nil {
 		fmt.Fprintf(&body, "oom %d\n", *b.oomScoreAdj)
 	}
+	for _, tasks := range b.cgroup.Tasks {
+		fmt.Fprintf(&body, "cgroup %s\n", tasks)
+	}
+	if b.cgroup.Dir != "" {
+		fmt.Fprintf(&body, "cgroup2 %s\n", b.cgroup.Dir)
+	}
 	out := binary.NativeEndian.AppendUint32(nil, uint32(body.Len()))
 	return append(out, body.Bytes()...)
 }
@@ -81,7 +90,8 @@ type spawnRequest struct {
 	extra []*os.File // placed at fds 3, 4, ... in the new process
 	// cgroup receives the final process before it gets its configuration.
 	cgroup cgroups.Manager
-	// prepare, when set, runs while the preamble sets up namespaces.
+	// prepare, when set, runs while the new process execs, before the
+	// preamble gets its request: it makes the cgroup the preamble enters.
 	prepare func() error
 }
 
@@ -131,26 +141,34 @@ func (r *Runtime) spawn(req *spawnRequest) (_ *spawned, err error) {
 			cmd.Wait()
 		}
 	}()
-	if _, err := parent.Write(req.boot.encode()); err != nil {
+	// The cgroup is made while the new process execs.
+	if req.prepare != nil {
+		if err := req.prepare(); err != nil {
+			return nil, err
+		}
+	}
+	boot := req.boot
+	if req.cgroup != nil {
+		boot.cgroup = selfEntry(req.cgroup.Entry(), &boot)
+	}
+	if _, err := parent.Write(boot.encode()); err != nil {
 		return nil, fmt.Errorf("sending bootstrap: %w", err)
 	}
-	// The cgroup is made while the preamble works, not before it starts.
-	if req.prepare != nil {
-		err = req.prepare()
-	}
-	pid := 0
-	if err == nil {
-		pid, err = r.followPreamble(cmd.Process.Pid, &req.boot, conn)
-	}
+	pid, bornInV2, err := r.followPreamble(cmd.Process.Pid, &boot, conn)
 	if werr := cmd.Wait(); err == nil && werr != nil {
 		err = fmt.Errorf("namespace setup failed: %w", werr)
 	}
-	// Into the cgroup while the new process starts Go's runtime, which
-	// hides the cost of a cgroup v1 migration (an RCU grace period, up to
-	// 10 ms here). It forks nothing and reads its configuration only after
-	// this, so everything it starts is in the cgroup.
+	// What the preamble could not enter, the parent moves the process into,
+	// while it starts Go's runtime, which hides part of the cost (see
+	// cgroups.Entry). It forks nothing and reads its configuration only
+	// after this, so everything it starts is in the cgroup.
 	if err == nil && req.cgroup != nil {
-		err = req.cgroup.Apply(pid)
+		switch {
+		case len(boot.cgroup.Tasks) == 0:
+			err = req.cgroup.Apply(pid)
+		case !bornInV2:
+			err = req.cgroup.ApplyUnified(pid)
+		}
 	}
 	if err != nil {
 		if pid > 0 {
@@ -163,29 +181,51 @@ func (r *Runtime) spawn(req *spawnRequest) (_ *spawned, err error) {
 	return &spawned{pid: pid, conn: conn}, nil
 }
 
+// selfEntry returns the part of e that the preamble can enter by itself.
+// The preamble writes the v1 tasks files before it joins or creates any
+// namespace, as the host's root. It is born in the v2 directory through
+// clone3, which checks the permissions of the process that calls it: in a
+// user namespace, no longer the host's root, so the parent moves it there.
+// Paths the preamble's line protocol cannot carry are left to the parent.
+func selfEntry(e cgroups.Entry, b *bootstrap) cgroups.Entry {
+	for _, p := range append([]string{e.Dir}, e.Tasks...) {
+		if strings.ContainsAny(p, "\n\x00") {
+			return cgroups.Entry{}
+		}
+	}
+	userNS := b.cloneFlags&unix.CLONE_NEWUSER != 0
+	for _, j := range b.joins {
+		userNS = userNS || j.flag == unix.CLONE_NEWUSER
+	}
+	if userNS {
+		e.Dir = ""
+	}
+	return e
+}
+
 // followPreamble answers the preamble's requests until it names the pid of
-// the final process.
-func (r *Runtime) followPreamble(intermediate int, b *bootstrap, conn *syncConn) (int, error) {
+// the final process, and tells whether that was born in the v2 cgroup.
+func (r *Runtime) followPreamble(intermediate int, b *bootstrap, conn *syncConn) (int, bool, error) {
 	for {
 		m, err := conn.recv()
 		if err == errPeerGone {
-			return 0, fmt.Errorf("namespace setup: the process exited before reporting")
+			return 0, false, fmt.Errorf("namespace setup: the process exited before reporting")
 		}
 		if err != nil {
-			return 0, fmt.Errorf("namespace setup: %w", err)
+			return 0, false, fmt.Errorf("namespace setup: %w", err)
 		}
 		switch m.Type {
 		case msgUserNS:
 			if err := writeIDMaps(intermediate, b); err != nil {
-				return 0, err
+				return 0, false, err
 			}
 			if _, err := conn.f.Write([]byte{'1'}); err != nil {
-				return 0, err
+				return 0, false, err
 			}
 		case msgPid:
-			return m.Pid, nil
+			return m.Pid, m.Cgroup2, nil
 		default:
-			return 0, fmt.Errorf("namespace setup: unexpected message %q", m.Type)
+			return 0, false, fmt.Errorf("namespace setup: unexpected message %q", m.Type)
 		}
 	}
 }

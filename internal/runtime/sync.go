@@ -23,6 +23,7 @@ const (
 type message struct {
 	Type    string      `json:"type"`
 	Pid     int         `json:"pid,omitempty"`
+	Cgroup2 bool        `json:"cgroup2,omitempty"` // preamble: pid was born in the v2 cgroup
 	Message string      `json:"message,omitempty"`
 	Config  *initConfig `json:"config,omitempty"`
 }
