@@ -66,6 +66,7 @@ func Init() {
 		os.Exit(1)
 	}
 	os.Unsetenv("_HULL_BOOTSTRAP")
+	os.Unsetenv("GOMAXPROCS") // hooks without an env of their own inherit ours
 	unix.CloseOnExec(fd)
 	conn := newSyncConn(os.NewFile(uintptr(fd), "sync"))
 	if err := runInit(conn); err != nil {

@@ -123,7 +123,10 @@ func (r *Runtime) spawn(req *spawnRequest) (_ *spawned, err error) {
 
 	syncFD := 3 + len(req.extra)
 	files := append(append(req.stdio[:], req.extra...), child)
-	intermediate, err := r.startSelf(req.dir, []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(syncFD)}, files)
+	// One P is all the process needs: it runs on one locked thread, and
+	// Go starts fewer threads then. Init removes the variable again.
+	env := []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"}
+	intermediate, err := r.startSelf(req.dir, env, files)
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", r.Self, err)
 	}
