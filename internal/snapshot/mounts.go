@@ -21,19 +21,28 @@ func (s *Store) mounts(md *metadata, r *record) ([]specs.Mount, error) {
 	if len(ids) == 0 || s.driver == DriverCopy {
 		return []specs.Mount{bindMount(s.fsDir(r.ID), false)}, nil
 	}
-	lowers := make([]string, len(ids))
-	for i, id := range ids {
-		lowers[i] = s.fsDir(id)
-	}
-	return []specs.Mount{{
+	return []specs.Mount{overlayMount(s.fsDir(r.ID), filepath.Join(s.dir(r.ID), "work"), s.fsDirs(ids))}, nil
+}
+
+// overlayMount shows lowers (nearest first) with writes going to upper.
+func overlayMount(upper, work string, lowers []string) specs.Mount {
+	return specs.Mount{
 		Type:   "overlay",
 		Source: "overlay",
 		Options: []string{
-			"workdir=" + filepath.Join(s.dir(r.ID), "work"),
-			"upperdir=" + s.fsDir(r.ID),
+			"workdir=" + work,
+			"upperdir=" + upper,
 			"lowerdir=" + strings.Join(lowers, ":"),
 		},
-	}}, nil
+	}
+}
+
+func (s *Store) fsDirs(ids []string) []string {
+	dirs := make([]string, len(ids))
+	for i, id := range ids {
+		dirs[i] = s.fsDir(id)
+	}
+	return dirs
 }
 
 func (s *Store) viewMounts(r *record, ids []string) []specs.Mount {
@@ -44,14 +53,10 @@ func (s *Store) viewMounts(r *record, ids []string) []specs.Mount {
 		// A copy store's parent already holds the whole tree.
 		return []specs.Mount{bindMount(s.fsDir(ids[0]), true)}
 	}
-	lowers := make([]string, len(ids))
-	for i, id := range ids {
-		lowers[i] = s.fsDir(id)
-	}
 	return []specs.Mount{{
 		Type:    "overlay",
 		Source:  "overlay",
-		Options: []string{"ro", "lowerdir=" + strings.Join(lowers, ":")},
+		Options: []string{"ro", "lowerdir=" + strings.Join(s.fsDirs(ids), ":")},
 	}}
 }
 

@@ -216,10 +216,7 @@ func (s *Store) Layers(ctx context.Context, key string) (Layers, error) {
 	if err != nil {
 		return Layers{}, err
 	}
-	l := Layers{Upper: s.fsDir(r.ID), Whole: s.driver == DriverCopy}
-	for _, id := range ids {
-		l.Lowers = append(l.Lowers, s.fsDir(id))
-	}
+	l := Layers{Upper: s.fsDir(r.ID), Lowers: s.fsDirs(ids), Whole: s.driver == DriverCopy}
 	if l.Whole && len(l.Lowers) > 1 {
 		l.Lowers = l.Lowers[:1]
 	}
