@@ -107,7 +107,7 @@ func bind(source, target string, flags uintptr) error {
 // mount(2) copies from user space (a chain of some 40+ layers with long
 // paths). The lower directories share a parent (ROOT/snapshots), so they
 // are given relative to it from a thread whose working directory is that
-// parent. The thread unshares its filesystem attributes first so the
+// parent; if even that is too long, the new mount API takes them one by one. The thread unshares its filesystem attributes first so the
 // chdir does not move the rest of the process, and is never unlocked, so
 // the Go runtime discards it afterwards.
 func mountOverlayRelative(source, target string, flags uintptr, data []string) error {
@@ -117,8 +117,11 @@ func mountOverlayRelative(source, target string, flags uintptr, data []string) e
 	}
 	opts := strings.Join(rel, ",")
 	if len(opts) >= os.Getpagesize() {
-		return fmt.Errorf("overlay options are %d bytes even with relative lower directories, over the kernel's limit of %d; the layer chain is too long: %w",
-			len(opts), os.Getpagesize()-1, errdefs.ErrInvalidArgument)
+		if err := mountOverlayFsconfig(source, target, flags, data); err != nil {
+			return fmt.Errorf("overlay options are %d bytes even with relative lower directories, over the kernel's limit of %d, and the new mount API failed: %w: %w",
+				len(opts), os.Getpagesize()-1, err, errdefs.ErrInvalidArgument)
+		}
+		return nil
 	}
 	done := make(chan error, 1)
 	go func() {

@@ -45,16 +45,33 @@ func TestFortyLayers(t *testing.T) {
 	}
 }
 
-func TestMountOptionsTooLong(t *testing.T) {
+// TestVeryLongChain mounts 150 lower directories whose names are too long
+// for mount(2) even as relative paths, so only the new mount API can.
+func TestVeryLongChain(t *testing.T) {
+	requireRoot(t)
+	base := t.TempDir()
+	t.Cleanup(func() { assertNoMounts(t, base) })
+	lowers := make([]string, 150)
+	want := map[string]string{}
+	for i := range lowers {
+		lowers[i] = filepath.Join(base, fmt.Sprintf("%03d-%s", i, strings.Repeat("x", 40)))
+		change(t, lowers[i], map[string]string{fmt.Sprint(i): "v", "top": fmt.Sprint(i)})
+		want[fmt.Sprint(i)] = "v"
+	}
+	want["top"] = "0"
+	m := []specs.Mount{{Type: "overlay", Source: "overlay", Options: []string{"ro", "lowerdir=" + strings.Join(lowers, ":")}}}
+	expect(t, mountAt(t, m), want)
+}
+
+func TestMountFailsClearly(t *testing.T) {
 	requireRoot(t)
 	lowers := make([]string, 200)
 	for i := range lowers {
-		lowers[i] = fmt.Sprintf("/a/%d/%s", i, strings.Repeat("x", 30))
+		lowers[i] = fmt.Sprintf("/nonexistent/%d/%s", i, strings.Repeat("x", 30))
 	}
-	m := overlayMount("/u", "/w", lowers)
-	err := Mount([]specs.Mount{m}, t.TempDir())
-	if err == nil || !strings.Contains(err.Error(), "too long") {
-		t.Fatalf("Mount = %v, want a clear error", err)
+	err := Mount([]specs.Mount{overlayMount("/u", "/w", lowers)}, t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "limit") || !strings.Contains(err.Error(), "workdir=/w") {
+		t.Fatalf("Mount = %v, want an error naming the limit and the missing directory", err)
 	}
 	t.Log(err)
 }

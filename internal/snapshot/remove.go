@@ -57,8 +57,8 @@ func (s *Store) Cleanup(ctx context.Context) error {
 			known[r.ID] = true
 		}
 		var errs []error
-		errs = append(errs, s.removeUnknown(filepath.Join(s.root, "snapshots"), func(p string) bool { return !known[filepath.Base(p)] }))
-		errs = append(errs, s.removeUnknown(filepath.Join(s.root, "staging"), abandoned))
+		errs = append(errs, removeUnknown(filepath.Join(s.root, "snapshots"), func(p string) bool { return !known[filepath.Base(p)] }))
+		errs = append(errs, removeUnknown(filepath.Join(s.root, "staging"), abandoned))
 		if err := errors.Join(errs...); err != nil {
 			return fmt.Errorf("cleaning up snapshot store: %w", err)
 		}
@@ -67,7 +67,7 @@ func (s *Store) Cleanup(ctx context.Context) error {
 }
 
 // removeUnknown removes every entry of dir that orphan picks.
-func (s *Store) removeUnknown(dir string, orphan func(path string) bool) error {
+func removeUnknown(dir string, orphan func(path string) bool) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
