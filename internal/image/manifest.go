@@ -128,7 +128,7 @@ func present(raw json.RawMessage) bool {
 }
 
 func isSchema1(mt string) bool {
-	return mt == MediaTypeDockerSchema1 || mt == MediaTypeDockerSchema1Prettyws
+	return mt == MediaTypeDockerSchema1 || mt == MediaTypeDockerSchema1Signed
 }
 
 func invalidManifest(format string, args ...any) error {

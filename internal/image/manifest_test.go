@@ -64,7 +64,7 @@ func TestDecodeRefuses(t *testing.T) {
 		name, declared, doc, want string
 	}{
 		{"schema1 by content", "", schema1, "schema 1 is not supported"},
-		{"schema1 by type", MediaTypeDockerSchema1Prettyws, schema1, "schema 1 is not supported"},
+		{"schema1 by type", MediaTypeDockerSchema1Signed, schema1, "schema 1 is not supported"},
 		{"schema1 declared as json", "application/json", schema1, "schema 1 is not supported"},
 		{"declared differs from field", ocispec.MediaTypeImageIndex, manifest, "declared media type"},
 		{"index type on a manifest", ocispec.MediaTypeImageIndex, strings.Replace(manifest, `"mediaType":"application/vnd.oci.image.manifest.v1+json",`, "", 1), "does not match"},

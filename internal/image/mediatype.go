@@ -26,14 +26,16 @@ const (
 	// Schema 1 was retired in 2017; hull recognises these only to refuse
 	// them by name.
 	MediaTypeDockerSchema1         = "application/vnd.docker.distribution.manifest.v1+json"
-	MediaTypeDockerSchema1Prettyws = "application/vnd.docker.distribution.manifest.v1+prettyjws"
+	MediaTypeDockerSchema1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 )
 
 // Compression is how a layer blob is compressed.
 type Compression int
 
+// The compressions layers come in; a layer's diff ID is the digest of its
+// bytes after decompression, whichever this is.
 const (
-	Uncompressed Compression = iota
+	Uncompressed Compression = iota // a plain tar
 	Gzip
 	Zstd
 )
