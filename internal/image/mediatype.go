@@ -25,7 +25,7 @@ const (
 
 	// Schema 1 was retired in 2017; hull recognises these only to refuse
 	// them by name.
-	MediaTypeDockerSchema1         = "application/vnd.docker.distribution.manifest.v1+json"
+	MediaTypeDockerSchema1       = "application/vnd.docker.distribution.manifest.v1+json"
 	MediaTypeDockerSchema1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 )
 
