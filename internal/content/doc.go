@@ -41,7 +41,8 @@
 // (errdefs.ErrUnavailable). If the first committed the blob, the second's
 // Ingest reports errdefs.ErrAlreadyExists, the signal to skip the
 // download. Two writers of the same blob under different refs both
-// succeed: the second Commit finds the blob and only merges its labels.
+// succeed: the second Commit replaces the blob with the same, freshly
+// verified, bytes and merges its labels.
 //
 // Resumable ingests. Close keeps the ingest; Ingest of the same ref with
 // the same expectations resumes it at Offset, rehashing the data already

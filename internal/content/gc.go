@@ -86,6 +86,9 @@ func (s *Local) sweepLabels(ctx context.Context) error {
 		return err
 	}
 	for _, alg := range algs {
+		if !alg.IsDir() {
+			continue
+		}
 		entries, err := os.ReadDir(filepath.Join(base, alg.Name()))
 		if err != nil {
 			return err

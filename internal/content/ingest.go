@@ -168,9 +168,13 @@ func (s *Local) CleanIngests(ctx context.Context, olderThan time.Duration) (int,
 // cleanIngest removes one ingest if it is idle and older than cutoff.
 func cleanIngest(dir string, cutoff time.Time) (bool, error) {
 	path := filepath.Join(dir, ingestLock)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_CLOEXEC, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_CLOEXEC, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil // removed meanwhile
+		// No lock file: a removal was interrupted, or a writer is between
+		// its mkdir and its open. Removing the directory is right for the
+		// first, and harmless for the second, which then retries; a
+		// directory with anything in it stays.
+		return os.Remove(dir) == nil, nil
 	} else if err != nil {
 		return false, err
 	}

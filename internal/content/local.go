@@ -124,6 +124,9 @@ func (s *Local) walkBlobs(ctx context.Context, fn func(digest.Digest, fs.FileInf
 		return fmt.Errorf("walking content store: %w", err)
 	}
 	for _, alg := range algs {
+		if !alg.IsDir() {
+			continue
+		}
 		entries, err := os.ReadDir(filepath.Join(s.root, dirBlobs, alg.Name()))
 		if err != nil {
 			return fmt.Errorf("walking content store: %w", err)

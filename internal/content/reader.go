@@ -11,7 +11,7 @@ import (
 )
 
 // Reader reads one committed blob. Read is sequential and verifying: when
-// it reaches the end, it checks the bytes hash to the blob's digest and,
+// it reaches the end (the size at Open, or EOF), it checks the bytes hash to the blob's digest and,
 // if not, returns an error wrapping ErrCorrupt instead of io.EOF, so an
 // io.Copy or a tar reader fails rather than use a corrupted blob. ReadAt
 // is random access and cannot verify; callers that use only ReadAt should
@@ -52,9 +52,13 @@ func (r *Reader) Read(p []byte) (int, error) {
 	n, err := r.f.Read(p)
 	r.digester.Hash().Write(p[:n])
 	r.off += int64(n)
-	if err == io.EOF {
+	// Check at the size seen at Open too, not only at EOF: a caller that
+	// reads exactly Size bytes (io.ReadFull) never asks for the EOF. And
+	// withhold the last bytes of a corrupted blob, because io.ReadFull
+	// drops the error of a read that filled its buffer.
+	if err == io.EOF || r.off == r.size {
 		if got := r.digester.Digest(); got != r.dgst {
-			return n, corrupt(r.dgst, got)
+			return 0, corrupt(r.dgst, got)
 		}
 	}
 	return n, err

@@ -181,9 +181,10 @@ func (w *Writer) Write(p []byte) (int, error) {
 
 // Commit checks the ingest against the expected size and digest and, if
 // they match, makes it the blob named by its digest, with labels merged
-// into the blob's (see SetLabels). If that blob exists already, Commit
-// only merges the labels. Either way, and on a mismatch too, the ingest is
-// gone afterwards and the Writer is finished.
+// into the blob's (see SetLabels). If that blob exists already (another
+// ref committed it meanwhile), Commit succeeds all the same. Either way,
+// and on a mismatch too, the ingest is gone afterwards and the Writer is
+// finished.
 func (w *Writer) Commit(labels map[string]string) error {
 	if w.err != nil {
 		return w.err
@@ -203,10 +204,10 @@ func (w *Writer) commit(labels map[string]string) error {
 	if w.expected != "" && dgst != w.expected {
 		return fmt.Errorf("digest mismatch: content is %s, expected %s: %w", dgst, w.expected, errdefs.ErrInvalidArgument)
 	}
+	// If the blob exists already, it is replaced all the same: the rename
+	// costs no more than skipping, and the new bytes are verified while
+	// the old ones may have rotted on disk since.
 	target := w.s.blobPath(dgst)
-	if _, err := os.Lstat(target); err == nil {
-		return w.s.updateLabels(dgst, labels)
-	}
 	// The data must be on disk before the rename makes it visible, or a
 	// power loss could leave a named blob with missing bytes.
 	if err := w.data.Chmod(0o444); err != nil {

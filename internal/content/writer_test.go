@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -212,6 +214,22 @@ func TestCleanIngests(t *testing.T) {
 	ins, _ := s.ListIngests(ctx)
 	if len(ins) != 1 || ins[0].Ref != "live" || ins[0].Offset != 4 {
 		t.Fatalf("ingests left: %+v", ins)
+	}
+}
+
+func TestCleanIngestsInterruptedRemoval(t *testing.T) {
+	s := newStore(t)
+	// What a writer killed inside removeIngest leaves: a directory with
+	// only its lock, or with nothing.
+	for _, name := range []string{"only-lock", "empty"} {
+		os.MkdirAll(filepath.Join(s.Root(), dirIngest, name), 0o700)
+	}
+	os.WriteFile(filepath.Join(s.Root(), dirIngest, "only-lock", ingestLock), nil, 0o600)
+	if n, err := s.CleanIngests(context.Background(), 0); err != nil || n != 2 {
+		t.Fatalf("CleanIngests = %d, %v", n, err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(s.Root(), dirIngest)); len(entries) != 0 {
+		t.Fatalf("ingest/ holds %v", entries)
 	}
 }
 
