@@ -21,13 +21,16 @@ import (
 // GC holds the store lock exclusively: it waits, until ctx ends, for every
 // Writer and Lease (in any process) to finish, and none starts while it
 // runs. So a blob just committed by a pull that will label it a moment
-// later is safe as long as the pull holds a Lease. GC also removes label
+// later is safe as long as the pull holds a Lease. (flock favours no one:
+// under a steady stream of overlapping writes GC waits for a gap, and its
+// ctx should bound that wait.) A label file it cannot read fails GC rather
+// than risk deleting what a lost root label kept. GC also removes label
 // files left without a blob and temporary files of label writes that a
 // crash interrupted.
 func (s *Local) GC(ctx context.Context, roots ...digest.Digest) (GCResult, error) {
 	lock, err := lockPath(ctx, filepath.Join(s.root, fileLock), lockExclusive)
 	if err != nil {
-		return GCResult{}, fmt.Errorf("content gc: %w", err)
+		return GCResult{}, fmt.Errorf("content gc, waiting for writers: %w", err)
 	}
 	defer lock.Close()
 	all := map[digest.Digest]Info{}

@@ -72,7 +72,7 @@ func (s *Local) labelPath(dgst digest.Digest) string {
 func (s *Local) Lease(ctx context.Context) (release func(), err error) {
 	f, err := lockPath(ctx, filepath.Join(s.root, fileLock), lockShared)
 	if err != nil {
-		return nil, fmt.Errorf("content store lease: %w", err)
+		return nil, fmt.Errorf("content store lease, waiting for GC: %w", err)
 	}
 	return func() { f.Close() }, nil
 }

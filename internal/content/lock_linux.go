@@ -45,7 +45,7 @@ func flockWait(ctx context.Context, f *os.File, how int) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%s is in use: %w: %w", f.Name(), errdefs.ErrUnavailable, ctx.Err())
+			return fmt.Errorf("in use: %w: %w", errdefs.ErrUnavailable, ctx.Err())
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 50*time.Millisecond)

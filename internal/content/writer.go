@@ -71,7 +71,7 @@ func (w *Writer) start(ctx context.Context) error {
 		return err
 	}
 	if w.lock, err = lockIngest(ctx, w.dir); err != nil {
-		return err
+		return fmt.Errorf("another writer has this ref: %w", err)
 	}
 	if w.expected != "" && w.s.Exists(ctx, w.expected) {
 		err := removeIngest(w.dir, w.lock)

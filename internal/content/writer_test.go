@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,6 +139,28 @@ func TestCommitExistingSucceeds(t *testing.T) {
 	}
 	assertBlobCount(t, s, 1)
 	assertNoIngests(t, s)
+}
+
+func TestSecondWriterOfRefWaits(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	first, err := s.Ingest(ctx, "pull", "", UnknownSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err = s.Ingest(short, "pull", "", UnknownSize)
+	if !errors.Is(err, errdefs.ErrUnavailable) || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second writer = %v; want unavailable, in use", err)
+	}
+	t.Log(err)
+	first.Close()
+	second, err := s.Ingest(ctx, "pull", "", UnknownSize)
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	second.Close()
 }
 
 func TestResume(t *testing.T) {
