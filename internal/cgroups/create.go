@@ -167,8 +167,12 @@ func (m *manager) Destroy() error {
 
 // removeTree removes a cgroup directory and the sub-cgroups the container
 // made in it. A cgroup directory is removed with rmdir although it lists
-// files: they are the kernel's, not real ones.
+// files: they are the kernel's, not real ones. Most containers make no
+// sub-cgroups, so one rmdir is tried before the directory is listed.
 func removeTree(dir string) error {
+	if err := unix.Rmdir(dir); err == nil || err == unix.ENOENT {
+		return nil
+	}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
