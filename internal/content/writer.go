@@ -68,10 +68,10 @@ func (s *Local) Ingest(ctx context.Context, ref string, expected digest.Digest, 
 func (w *Writer) start(ctx context.Context) error {
 	var err error
 	if w.lease, err = lockPath(ctx, filepath.Join(w.s.root, fileLock), lockShared); err != nil {
-		return err
+		return whileBusy("waiting for GC", err)
 	}
 	if w.lock, err = lockIngest(ctx, w.dir); err != nil {
-		return fmt.Errorf("another writer has this ref: %w", err)
+		return whileBusy("another writer has this ref", err)
 	}
 	if w.expected != "" && w.s.Exists(ctx, w.expected) {
 		err := removeIngest(w.dir, w.lock)
@@ -83,6 +83,14 @@ func (w *Writer) start(ctx context.Context) error {
 		return w.resume()
 	}
 	return w.restart()
+}
+
+// whileBusy says why a lock was not had in time; other errors pass as is.
+func whileBusy(why string, err error) error {
+	if errors.Is(err, errdefs.ErrUnavailable) {
+		return fmt.Errorf("%s: %w", why, err)
+	}
+	return err
 }
 
 // resume reopens the data and hashes what is there again. Re-reading costs
