@@ -142,6 +142,12 @@ func (a *applier) apply(hdr *tar.Header, r io.Reader) error {
 	if err := checkIDs(hdr); err != nil {
 		return err
 	}
+	if isSparse(hdr) {
+		// A few bytes of sparse map can describe an exabyte of holes that
+		// Apply would write out as zeros: a disk-filling bomb. Layers
+		// built by image tools never use sparse entries.
+		return fmt.Errorf("sparse file: %w", errdefs.ErrInvalidArgument)
+	}
 	pfd, err := a.root.dir(parent, true)
 	if err != nil {
 		return err
@@ -169,6 +175,18 @@ func cleanName(name string) (string, error) {
 		return ".", nil
 	}
 	return clean[1:], nil
+}
+
+func isSparse(hdr *tar.Header) bool {
+	if hdr.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
 
 func checkIDs(hdr *tar.Header) error {

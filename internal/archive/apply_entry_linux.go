@@ -59,7 +59,7 @@ func (a *applier) create(pfd int, name, base string, hdr *tar.Header, r io.Reade
 		exists = false
 	}
 	switch hdr.Typeflag {
-	case tar.TypeReg, tar.TypeGNUSparse:
+	case tar.TypeReg:
 		return createFile(pfd, base, hdr, r)
 	case tar.TypeDir:
 		return a.createDir(pfd, name, base, hdr, exists)

@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,4 +161,40 @@ func getXattr(t testing.TB, p, name string) string {
 		return ""
 	}
 	return string(buf[:n])
+}
+
+func TestApplyRefusesSparse(t *testing.T) {
+	// archive/tar writes no sparse files, so the PAX 1.0 form is spelled
+	// out: a map of one 1-byte chunk in a file of 1 EiB.
+	pax := paxRecord("GNU.sparse.major", "1") + paxRecord("GNU.sparse.minor", "0") +
+		paxRecord("GNU.sparse.name", "f") + paxRecord("GNU.sparse.realsize", "1152921504606846976")
+	b := tarOf(t, reg("PaxHeaders/f", pax), reg("GNUSparseFile.0/f", "1\n0\n1\n"+strings.Repeat("\x00", 512-6)+"x"))
+	retype(b[:512], tar.TypeXHeader)
+	dir := t.TempDir()
+	if _, err := applyBytes(t, dir, b, CopyWhiteouts); err == nil || !strings.Contains(err.Error(), "sparse") {
+		t.Fatalf("sparse entry accepted (%v)", err)
+	}
+	if names := listTree(t, dir); len(names) != 0 {
+		t.Errorf("sparse entry left %v", names)
+	}
+}
+
+func paxRecord(k, v string) string {
+	rec := " " + k + "=" + v + "\n"
+	n := len(rec)
+	for len(strconv.Itoa(n))+len(rec) != n {
+		n = len(strconv.Itoa(n)) + len(rec)
+	}
+	return strconv.Itoa(n) + rec
+}
+
+// retype changes the type of a ustar header block and fixes its checksum.
+func retype(block []byte, typ byte) {
+	block[156] = typ
+	copy(block[148:156], "        ")
+	sum := 0
+	for _, c := range block {
+		sum += int(c)
+	}
+	copy(block[148:156], fmt.Sprintf("%06o\x00 ", sum))
 }

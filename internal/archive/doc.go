@@ -52,7 +52,8 @@
 // Apply preserves mode (setuid, setgid and sticky included), owner, mtime
 // (a directory's after its contents), xattrs and hard links within the
 // layer. It does not map ids for user namespaces, does not set xattrs on
-// symlinks, and writes sparse files out in full. It needs /proc for
+// symlinks, and refuses sparse entries (a few bytes of sparse map can
+// describe an exabyte of zeros to write). It needs /proc for
 // xattrs and for chmod on kernels without fchmodat2.
 //
 // # Computing a layer
