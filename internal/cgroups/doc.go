@@ -51,5 +51,7 @@
 //
 // Starting a container must stay well under a millisecond here: Create is
 // one mkdir per hierarchy plus one write per limit set, Apply one write per
-// hierarchy, all through raw system calls. Nothing spawns a process.
+// hierarchy, all through raw system calls. Nothing spawns a process. The
+// kernel makes every Apply wait for an RCU grace period (5 to 25 ms), so
+// a process being started enters by itself instead, as Entry describes.
 package cgroups
