@@ -79,7 +79,8 @@ func Apply(ctx context.Context, dir string, r io.Reader, opts ApplyOptions) (App
 	res.Compression = c
 	h := sha256.New()
 	counted := &countingWriter{w: h}
-	stream := io.TeeReader(dr, counted)
+	stream := newReadahead(io.TeeReader(dr, counted))
+	defer stream.Close()
 
 	a, err := newApplier(dir, opts)
 	if err != nil {

@@ -24,7 +24,7 @@ func benchLayer(b *testing.B, size int) []byte {
 		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: fmt.Sprintf("d%02d/", d), Mode: 0o755, Format: tar.FormatPAX})
 	}
 	for i, written := 0, 0; written < size; i++ {
-		n := 4<<10 << rng.Intn(11)
+		n := 4 << 10 << rng.Intn(11)
 		src := random
 		if i%2 == 0 {
 			src = text
