@@ -1,0 +1,71 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/hullrt/hull/internal/image"
+	"github.com/hullrt/hull/internal/snapshot"
+)
+
+// Labels on a container's snapshot naming the image it was made from, so
+// that Commit finds its base config without the caller remembering it.
+const (
+	labelImageID   = "hull.images.image-id"
+	labelImageName = "hull.images.image-name"
+)
+
+// PrepareRootfs unpacks the image key names (for the host's platform) if
+// needed and makes the writable snapshot containerKey on top of it. It
+// returns the mounts that show the container's root filesystem, to pass
+// to snapshot.Mount, and the image config holding the process defaults.
+// Nothing is mounted here.
+func (s *Service) PrepareRootfs(ctx context.Context, key, containerKey string) ([]specs.Mount, ocispec.Image, error) {
+	r, err := s.resolve(ctx, key, image.DefaultPlatform())
+	if err != nil {
+		return nil, ocispec.Image{}, err
+	}
+	if _, err := s.unpack(ctx, r); err != nil {
+		return nil, ocispec.Image{}, err
+	}
+	labels := map[string]string{labelImageID: r.manifest.Config.Digest.String(), labelImageName: r.record.Name}
+	mounts, err := s.snapshots.Prepare(ctx, containerKey, r.top(), snapshot.WithLabels(labels))
+	if err != nil {
+		return nil, ocispec.Image{}, fmt.Errorf("preparing rootfs %q of image %s: %w", containerKey, r.record.Name, err)
+	}
+	return diffableMounts(mounts), r.config, nil
+}
+
+// Mounts returns the mounts of a container's snapshot again, with the same
+// options as PrepareRootfs.
+func (s *Service) Mounts(ctx context.Context, containerKey string) ([]specs.Mount, error) {
+	mounts, err := s.snapshots.Mounts(ctx, containerKey)
+	if err != nil {
+		return nil, err
+	}
+	return diffableMounts(mounts), nil
+}
+
+// RemoveRootfs removes a container's snapshot; the caller has unmounted it.
+func (s *Service) RemoveRootfs(ctx context.Context, containerKey string) error {
+	return s.snapshots.Remove(ctx, containerKey)
+}
+
+// diffableMounts turns off the overlayfs features whose changes have no
+// tar form: a renamed directory recorded as a redirect xattr, and a
+// metadata-only copy-up. archive.DiffOverlay refuses both, so a container
+// mounted with them on (a kernel or module default) could not be
+// committed. The snapshotter leaves the options to the kernel's defaults.
+func diffableMounts(mounts []specs.Mount) []specs.Mount {
+	out := slices.Clone(mounts)
+	for i, m := range out {
+		if m.Type == "overlay" && !slices.Contains(m.Options, "ro") {
+			out[i].Options = append(slices.Clone(m.Options), "redirect_dir=off", "metacopy=off")
+		}
+	}
+	return out
+}
