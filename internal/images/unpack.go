@@ -23,9 +23,12 @@ type UnpackResult struct {
 	// Chain names the image's committed snapshots, base layer first; the
 	// last is what a container's snapshot is prepared on.
 	Chain []string
-	// Applied counts the layers this call unpacked; the others were
-	// present already, or another process committed them first.
+	// Applied counts the layers this call unpacked and committed; the
+	// others were present already.
 	Applied int
+	// Discarded counts layers this call unpacked but another process
+	// committed first, so its copy was removed.
+	Discarded int
 }
 
 // Unpack makes sure every layer of the image key names is a committed
@@ -57,13 +60,16 @@ func (s *Service) unpack(ctx context.Context, r resolved) (UnpackResult, error) 
 		}
 		if applied {
 			res.Applied++
+		} else {
+			res.Discarded++
 		}
 	}
 	return res, nil
 }
 
 // unpackLayer applies one layer on parent and commits it as name. It
-// reports false when another unpacker committed name first.
+// reports false when another unpacker committed name first, which is not
+// an error: the layer is there.
 func (s *Service) unpackLayer(ctx context.Context, layer ocispec.Descriptor, diffID digest.Digest, parent, name string) (bool, error) {
 	if image.IsNonDistributable(layer.MediaType) && !s.content.Exists(ctx, layer.Digest) {
 		return false, fmt.Errorf("layer %s is non-distributable and not in the store: %w", layer.Digest, errdefs.ErrNotFound)
