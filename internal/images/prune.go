@@ -34,17 +34,11 @@ func (s *Service) Prune(ctx context.Context) (PruneResult, error) {
 	if err != nil {
 		return res, err
 	}
-	wanted := map[string]bool{}
 	roots := make([]digest.Digest, 0, len(all))
 	for _, img := range all {
 		roots = append(roots, img.Target.Digest)
-		if r, err := s.resolve(ctx, img.Name, image.DefaultPlatform()); err == nil {
-			for _, c := range r.chain {
-				wanted[c] = true
-			}
-		}
 	}
-	if res.Snapshots, err = s.pruneSnapshots(ctx, wanted); err != nil {
+	if res.Snapshots, err = s.pruneSnapshots(ctx, s.chainsOf(ctx, all)); err != nil {
 		return res, err
 	}
 	gc, err := s.content.GC(ctx, roots...)
@@ -115,14 +109,7 @@ func (s *Service) DiskUsage(ctx context.Context) (Usage, error) {
 		return u, err
 	}
 	u.Images = len(all)
-	wanted := map[string]bool{}
-	for _, img := range all {
-		if r, err := s.resolve(ctx, img.Name, image.DefaultPlatform()); err == nil {
-			for _, c := range r.chain {
-				wanted[c] = true
-			}
-		}
-	}
+	wanted := s.chainsOf(ctx, all)
 	cu, err := s.content.Usage(ctx)
 	if err != nil {
 		return u, err
@@ -141,4 +128,18 @@ func (s *Service) DiskUsage(ctx context.Context) (Usage, error) {
 		return nil
 	})
 	return u, err
+}
+
+// chainsOf returns the snapshot names the images' layer chains use, for
+// the host's platform. An image whose blobs are gone uses none.
+func (s *Service) chainsOf(ctx context.Context, imgs []image.Image) map[string]bool {
+	chains := map[string]bool{}
+	for _, img := range imgs {
+		if r, err := s.resolve(ctx, img.Name, image.DefaultPlatform()); err == nil {
+			for _, c := range r.chain {
+				chains[c] = true
+			}
+		}
+	}
+	return chains
 }

@@ -60,20 +60,16 @@ func (s *Service) othersNaming(ctx context.Context, img image.Image) (others, er
 	if err != nil {
 		return others{}, err
 	}
-	o := others{chains: map[string]bool{}}
+	var o others
+	rest := all[:0]
 	for _, other := range all {
 		if other.Name == img.Name {
 			continue
 		}
-		if other.Target.Digest == img.Target.Digest {
-			o.sameID = true
-		}
-		if r, err := s.resolve(ctx, other.Name, image.DefaultPlatform()); err == nil {
-			for _, c := range r.chain {
-				o.chains[c] = true
-			}
-		}
+		o.sameID = o.sameID || other.Target.Digest == img.Target.Digest
+		rest = append(rest, other)
 	}
+	o.chains = s.chainsOf(ctx, rest)
 	return o, nil
 }
 
