@@ -92,12 +92,24 @@ type testImage struct {
 // stored gzip-compressed as registries serve them, and names it.
 func buildImage(t *testing.T, s Stores, name string, layers ...[]byte) testImage {
 	t.Helper()
+	return buildImageAs(t, s, name, ocispec.MediaTypeImageManifest, layers...)
+}
+
+// buildImageAs builds an image with a manifest of mediaType: an OCI one
+// with gzip layers, or a Docker one with uncompressed layers, as
+// `docker build` stores images locally.
+func buildImageAs(t *testing.T, s Stores, name, mediaType string, layers ...[]byte) testImage {
+	t.Helper()
 	ctx := context.Background()
 	var diffIDs []digest.Digest
 	var descs []ocispec.Descriptor
 	for _, l := range layers {
 		diffIDs = append(diffIDs, digest.FromBytes(l))
-		descs = append(descs, commit(t, s.Content, ocispec.MediaTypeImageLayerGzip, gzipOf(t, l), nil))
+		if mediaType == image.MediaTypeDockerManifest {
+			descs = append(descs, commit(t, s.Content, image.MediaTypeDockerLayer, l, nil))
+		} else {
+			descs = append(descs, commit(t, s.Content, ocispec.MediaTypeImageLayerGzip, gzipOf(t, l), nil))
+		}
 	}
 	cfg := ocispec.Image{
 		Platform: image.DefaultPlatform().OCI(),
@@ -106,10 +118,10 @@ func buildImage(t *testing.T, s Stores, name string, layers ...[]byte) testImage
 	}
 	cfgData, _ := json.Marshal(cfg)
 	config := commit(t, s.Content, ocispec.MediaTypeImageConfig, cfgData, nil)
-	m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest, Config: config, Layers: descs}
+	m := ocispec.Manifest{MediaType: mediaType, Config: config, Layers: descs}
 	m.SchemaVersion = 2
 	mData, _ := json.Marshal(m)
-	md := commit(t, s.Content, ocispec.MediaTypeImageManifest, mData, manifestLabels(config, descs))
+	md := commit(t, s.Content, mediaType, mData, manifestLabels(config, descs))
 	if _, err := s.Images.Put(ctx, image.Image{Name: name, Target: md, ID: config.Digest}); err != nil {
 		t.Fatal(err)
 	}

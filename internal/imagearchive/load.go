@@ -112,11 +112,53 @@ func planDockerImage(ctx context.Context, sp *spool, e dockerManifestEntry) (loa
 	if err != nil {
 		return loadPlan{}, err
 	}
-	md, manifest, err := buildManifest(config, layers, nil)
-	if err != nil {
-		return loadPlan{}, err
+	p := loadPlan{labels: manifestLabels(config, layers), id: config.Digest, names: names}
+	if md, ok := archivedManifest(ctx, sp, config.Digest, layers); ok {
+		p.target = md
+		return p, nil
 	}
-	return loadPlan{target: md, manifest: manifest, labels: manifestLabels(config, layers), id: config.Digest, names: names}, nil
+	p.target, p.manifest, err = buildManifest(config, layers, nil)
+	return p, err
+}
+
+// archivedManifest finds, in the index.json of a Docker 25+ archive, a
+// manifest of exactly this config and these layers, so that the image
+// keeps the manifest digest it had where it was saved (hull's Save keeps
+// it whenever the layers were stored uncompressed) instead of getting a
+// new one built from manifest.json.
+func archivedManifest(ctx context.Context, sp *spool, config digest.Digest, layers []ocispec.Descriptor) (ocispec.Descriptor, bool) {
+	doc, err := image.Decode(ocispec.MediaTypeImageIndex, sp.meta[ociIndexFile])
+	if sp.meta[ociIndexFile] == nil || err != nil || doc.Index == nil {
+		return ocispec.Descriptor{}, false
+	}
+	for _, d := range doc.Index.Manifests {
+		b, ok := sp.blobs[blobPath(d.Digest)]
+		if !image.IsManifest(d.MediaType) || !ok || b.size != d.Size {
+			continue
+		}
+		d = descriptorOnly(d)
+		data, err := sp.cs.ReadBlob(ctx, d)
+		if err != nil {
+			continue
+		}
+		m, err := image.Decode(d.MediaType, data)
+		if err == nil && m.Manifest != nil && m.Manifest.Config.Digest == config && sameBlobs(m.Manifest.Layers, layers) {
+			return d, true
+		}
+	}
+	return ocispec.Descriptor{}, false
+}
+
+func sameBlobs(a, b []ocispec.Descriptor) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Digest != b[i].Digest || a[i].Size != b[i].Size {
+			return false
+		}
+	}
+	return true
 }
 
 // checkDockerLayer verifies a docker-archive layer against its diff_id.

@@ -170,3 +170,24 @@ func TestSaveUnknownImage(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// An image whose layers are stored uncompressed, as docker build makes
+// them, is saved with its own manifest, and Load takes that manifest from
+// index.json instead of building one, so its digest survives.
+func TestSaveLoadKeepsUncompressedManifest(t *testing.T) {
+	ctx := context.Background()
+	src := newStores(t)
+	want := buildImageAs(t, src, "plain:1", image.MediaTypeDockerManifest, tarOf(t, baseLayer), tarOf(t, appLayer))
+	data := save(t, src, "plain:1")
+	checkArchive(t, data)
+	dst := newStores(t)
+	if _, err := Load(ctx, bytes.NewReader(data), dst); err != nil {
+		t.Fatal(err)
+	}
+	checkLoaded(t, dst, "plain:1", want)
+	before, _ := src.Images.Get(ctx, "plain:1")
+	after, _ := dst.Images.Get(ctx, "plain:1")
+	if after.Target.Digest != before.Target.Digest || after.Target.MediaType != image.MediaTypeDockerManifest {
+		t.Errorf("target %+v after load, %+v before", after.Target, before.Target)
+	}
+}

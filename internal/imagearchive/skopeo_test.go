@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/hullrt/hull/internal/image"
 )
 
 // skopeo reads and writes these formats with its own implementation
@@ -52,8 +55,14 @@ func skopeoConfig(t *testing.T, ref string) digest.Digest {
 }
 
 func TestSkopeoReadsSavedArchive(t *testing.T) {
+	for _, mt := range []string{ocispec.MediaTypeImageManifest, image.MediaTypeDockerManifest} {
+		t.Run(mt, func(t *testing.T) { testSkopeoReadsSavedArchive(t, mt) })
+	}
+}
+
+func testSkopeoReadsSavedArchive(t *testing.T, manifestType string) {
 	src := newStores(t)
-	want := buildImage(t, src, "example.com/a:1", tarOf(t, baseLayer), tarOf(t, appLayer))
+	want := buildImageAs(t, src, "example.com/a:1", manifestType, tarOf(t, baseLayer), tarOf(t, appLayer))
 	file := filepath.Join(t.TempDir(), "a.tar")
 	if err := os.WriteFile(file, save(t, src, "example.com/a:1"), 0o644); err != nil {
 		t.Fatal(err)
