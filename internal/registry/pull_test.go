@@ -1,0 +1,266 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/hullrt/hull/internal/content"
+	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/image"
+)
+
+// checkPulled checks the record and the blobs a pull of f left.
+func checkPulled(t *testing.T, c *Client, img image.Image, f fixture) {
+	t.Helper()
+	if img.Target.Digest != f.desc.Digest && img.ID != digest.FromBytes(f.config) {
+		t.Fatalf("record %+v does not point at %s", img, f.desc.Digest)
+	}
+	if img.ID != digest.FromBytes(f.config) {
+		t.Errorf("image ID = %s, want the config digest %s", img.ID, digest.FromBytes(f.config))
+	}
+	for _, d := range f.descs {
+		if err := c.Content.(*content.Local).Verify(ctxT(t), d.Digest); err != nil {
+			t.Errorf("layer: %v", err)
+		}
+	}
+	labels, err := c.Content.Labels(ctxT(t), f.desc.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if labels[content.LabelGCRefPrefix+"config"] != digest.FromBytes(f.config).String() ||
+		labels[content.LabelGCRefPrefix+"layer.0"] != f.descs[0].Digest.String() {
+		t.Errorf("manifest labels %v do not name its config and layers", labels)
+	}
+}
+
+func TestPullByTagAndDigest(t *testing.T) {
+	f := makeImage(t, 1, 2, 4096, linuxAMD64)
+	upload(t, shared.addr, "pull/tag:v1", f)
+	c := newClient(t)
+	ref := shared.addr + "/pull/tag:v1"
+	img, err := c.Pull(ctxT(t), ref, PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Name != ref || img.Target.Digest != f.desc.Digest {
+		t.Fatalf("got %s -> %s, want %s -> %s", img.Name, img.Target.Digest, ref, f.desc.Digest)
+	}
+	checkPulled(t, c, img, f)
+
+	byDigest := shared.addr + "/pull/tag@" + f.desc.Digest.String()
+	img, err = newClient(t).Pull(ctxT(t), byDigest, PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Target.Digest != f.desc.Digest || img.Name != byDigest {
+		t.Fatalf("by digest: got %s -> %s", img.Name, img.Target.Digest)
+	}
+}
+
+func TestPullIndexPicksPlatform(t *testing.T) {
+	amd := makeImage(t, 2, 1, 1024, linuxAMD64)
+	arm := makeImage(t, 3, 1, 1024, ocispec.Platform{OS: "linux", Architecture: "arm64"})
+	upload(t, shared.addr, "pull/multi", amd)
+	upload(t, shared.addr, "pull/multi", arm)
+	idx := ocispec.Index{MediaType: ocispec.MediaTypeImageIndex, Manifests: []ocispec.Descriptor{
+		withPlatform(amd.desc, linuxAMD64), withPlatform(arm.desc, ocispec.Platform{OS: "linux", Architecture: "arm64"})}}
+	idx.SchemaVersion = 2
+	data := mustJSON(t, idx)
+	idxDesc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageIndex, Digest: digest.FromBytes(data), Size: int64(len(data))}
+	repo, _ := name.NewRepository(shared.addr+"/pull/multi", name.Insecure)
+	putManifest(t, repo, "pull/multi:latest", data, idxDesc)
+
+	for _, tc := range []struct {
+		platform image.Platform
+		want     fixture
+	}{
+		{image.Platform{OS: "linux", Architecture: "amd64"}, amd},
+		{image.Platform{OS: "linux", Architecture: "arm64"}, arm},
+	} {
+		c := newClient(t)
+		opts := PullOptions{Platform: tc.platform}
+		if runtime.GOARCH == "amd64" && tc.platform.Architecture == "amd64" {
+			opts.Platform = image.Platform{} // the default must pick amd64 here
+		}
+		img, err := c.Pull(ctxT(t), shared.addr+"/pull/multi", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Target.Digest != idxDesc.Digest || img.ID != digest.FromBytes(tc.want.config) {
+			t.Fatalf("%s: got target %s id %s", tc.platform, img.Target.Digest, img.ID)
+		}
+		checkPulled(t, c, img, tc.want)
+		labels, _ := c.Content.Labels(ctxT(t), idxDesc.Digest)
+		if !hasValue(labels, tc.want.desc.Digest.String()) {
+			t.Errorf("%s: index labels %v do not keep the manifest alive", tc.platform, labels)
+		}
+	}
+}
+
+func withPlatform(d ocispec.Descriptor, p ocispec.Platform) ocispec.Descriptor {
+	d.Platform = &p
+	return d
+}
+
+func hasValue(m map[string]string, v string) bool {
+	for _, x := range m {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPullTwiceTransfersNothing(t *testing.T) {
+	f := makeImage(t, 4, 3, 2048, linuxAMD64)
+	upload(t, shared.addr, "pull/twice:v1", f)
+	c := newClient(t)
+	ref := shared.addr + "/pull/twice:v1"
+	if _, err := c.Pull(ctxT(t), ref, PullOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var rec recorder
+	if _, err := c.Pull(ctxT(t), ref, PullOptions{RemoteOptions: RemoteOptions{Progress: rec.Event}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := rec.count(StatusAlreadyExists); n != 3 {
+		t.Errorf("%d layers Already exists, want 3: %v", n, rec.events)
+	}
+	if n := rec.count(StatusDownloading); n != 0 {
+		t.Errorf("second pull downloaded %d times", n)
+	}
+	if rec.count("Status: Image is up to date for "+ref) != 1 {
+		t.Errorf("no up-to-date line in %v", rec.events)
+	}
+}
+
+// checkNoImage checks an interrupted pull left no record and no ingest
+// that a rerun could not use.
+func checkNoImage(t *testing.T, c *Client, ref string) {
+	t.Helper()
+	if _, err := c.Images.Get(ctxT(t), ref); !errdefs.IsNotFound(err) {
+		t.Fatalf("interrupted pull left an image record (err %v)", err)
+	}
+}
+
+func TestPullCancelledThenRerun(t *testing.T) {
+	f := makeImage(t, 5, 4, 256<<10, linuxAMD64)
+	upload(t, shared.addr, "pull/cancel:v1", f)
+	c := newClient(t)
+	ref := shared.addr + "/pull/cancel:v1"
+	ctx, cancel := context.WithCancel(ctxT(t))
+	var once sync.Once
+	progress := func(e Event) {
+		if e.Status == StatusDownloadComplete {
+			once.Do(cancel)
+		}
+	}
+	_, err := c.Pull(ctx, ref, PullOptions{RemoteOptions: RemoteOptions{Progress: progress}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled pull: %v", err)
+	}
+	checkNoImage(t, c, ref)
+	img, err := c.Pull(ctxT(t), ref, PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPulled(t, c, img, f)
+}
+
+func TestPullRegistryKilledThenResume(t *testing.T) {
+	reg := ownRegistry(t, "")
+	f := makeImage(t, 6, 1, 24<<20, linuxAMD64)
+	upload(t, reg.addr, "pull/killed:v1", f)
+	var once sync.Once
+	p := &proxy{}
+	p.onBlob = func(sent int64) {
+		if sent > 4<<20 {
+			once.Do(reg.kill) // kill -9 mid-blob
+		}
+	}
+	addr := startProxy(t, p, reg.addr)
+	c := newClient(t)
+	ref := addr + "/pull/killed:v1"
+	if _, err := c.Pull(ctxT(t), ref, PullOptions{}); err == nil {
+		t.Fatal("pull succeeded with the registry killed mid-layer")
+	}
+	checkNoImage(t, c, ref)
+
+	restarted, err := startRegistry(reg.dir, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(restarted.kill)
+	p.upstream.Store(restarted.addr)
+	img, err := c.Pull(ctxT(t), ref, PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPulled(t, c, img, f)
+	ranges := p.sawRange()
+	if len(ranges) != 1 || ranges[0] == "bytes=0-" {
+		t.Errorf("rerun sent Range headers %q, want one resuming past byte 0", ranges)
+	}
+}
+
+func TestPullCorruptBlobRejected(t *testing.T) {
+	f := makeImage(t, 7, 2, 4096, linuxAMD64)
+	upload(t, shared.addr, "pull/corrupt:v1", f)
+	p := &proxy{corrupt: f.descs[1].Digest}
+	addr := startProxy(t, p, shared.addr)
+	c := newClient(t)
+	ref := addr + "/pull/corrupt:v1"
+	_, err := c.Pull(ctxT(t), ref, PullOptions{})
+	if err == nil || !strings.Contains(err.Error(), "digest mismatch") || !strings.Contains(err.Error(), f.descs[1].Digest.String()) {
+		t.Fatalf("corrupt layer: err = %v, want a digest mismatch naming %s", err, f.descs[1].Digest)
+	}
+	checkNoImage(t, c, ref)
+	if _, err := c.Content.Info(ctxT(t), f.descs[1].Digest); !errdefs.IsNotFound(err) {
+		t.Errorf("corrupt layer stored: %v", err)
+	}
+	ingests, _ := c.Content.(*content.Local).ListIngests(ctxT(t))
+	for _, in := range ingests {
+		if strings.Contains(in.Ref, f.descs[1].Digest.String()) {
+			t.Errorf("corrupt ingest kept for a resume: %+v", in)
+		}
+	}
+}
+
+func TestPullUnknownIsOneLine(t *testing.T) {
+	_, err := newClient(t).Pull(ctxT(t), shared.addr+"/pull/nothing:here", PullOptions{})
+	if !errdefs.IsNotFound(err) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "manifest unknown") {
+		t.Fatalf("err = %v, want one line saying manifest unknown", err)
+	}
+	t.Log(err)
+}
+
+func TestPullMirrors(t *testing.T) {
+	f := makeImage(t, 8, 1, 1024, linuxAMD64)
+	upload(t, shared.addr, "pull/mirrored:v1", f)
+	dead, _ := freeAddr() // nobody listens there
+	for _, tc := range []struct {
+		ref     string
+		mirrors map[string][]string
+	}{
+		// The registry cannot be reached; the second mirror serves.
+		{"unreachable.invalid/pull/mirrored:v1", map[string][]string{"unreachable.invalid": {dead, "http://" + shared.addr}}},
+		// Every mirror fails; the registry itself serves.
+		{shared.addr + "/pull/mirrored:v1", map[string][]string{shared.addr: {dead}}},
+	} {
+		img, err := newClient(t).Pull(ctxT(t), tc.ref, PullOptions{RemoteOptions: RemoteOptions{Mirrors: tc.mirrors}})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.ref, err)
+		}
+		if img.Target.Digest != f.desc.Digest {
+			t.Fatalf("%s: got %s", tc.ref, img.Target.Digest)
+		}
+	}
+}
