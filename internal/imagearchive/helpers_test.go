@@ -24,7 +24,7 @@ import (
 
 // newStores opens a real content store and image store in a fresh
 // directory.
-func newStores(t *testing.T) Stores {
+func newStores(t testing.TB) Stores {
 	t.Helper()
 	dir := t.TempDir()
 	cs, err := content.NewLocal(filepath.Join(dir, "content"))
@@ -39,7 +39,7 @@ func newStores(t *testing.T) Stores {
 }
 
 // tarOf makes an uncompressed layer of regular files.
-func tarOf(t *testing.T, files map[string]string) []byte {
+func tarOf(t testing.TB, files map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -58,7 +58,7 @@ func tarOf(t *testing.T, files map[string]string) []byte {
 	return buf.Bytes()
 }
 
-func gzipOf(t *testing.T, data []byte) []byte {
+func gzipOf(t testing.TB, data []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -72,7 +72,7 @@ func gzipOf(t *testing.T, data []byte) []byte {
 }
 
 // commit stores data as a blob and returns its descriptor.
-func commit(t *testing.T, cs ContentStore, mediaType string, data []byte, labels map[string]string) ocispec.Descriptor {
+func commit(t testing.TB, cs ContentStore, mediaType string, data []byte, labels map[string]string) ocispec.Descriptor {
 	t.Helper()
 	d := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
 	if err := putBlob(context.Background(), cs, d, data, labels); err != nil {
@@ -90,7 +90,7 @@ type testImage struct {
 
 // buildImage commits an image of the given uncompressed layers, each
 // stored gzip-compressed as registries serve them, and names it.
-func buildImage(t *testing.T, s Stores, name string, layers ...[]byte) testImage {
+func buildImage(t testing.TB, s Stores, name string, layers ...[]byte) testImage {
 	t.Helper()
 	return buildImageAs(t, s, name, ocispec.MediaTypeImageManifest, layers...)
 }
@@ -98,7 +98,7 @@ func buildImage(t *testing.T, s Stores, name string, layers ...[]byte) testImage
 // buildImageAs builds an image with a manifest of mediaType: an OCI one
 // with gzip layers, or a Docker one with uncompressed layers, as
 // `docker build` stores images locally.
-func buildImageAs(t *testing.T, s Stores, name, mediaType string, layers ...[]byte) testImage {
+func buildImageAs(t testing.TB, s Stores, name, mediaType string, layers ...[]byte) testImage {
 	t.Helper()
 	ctx := context.Background()
 	var diffIDs []digest.Digest
@@ -130,7 +130,7 @@ func buildImageAs(t *testing.T, s Stores, name, mediaType string, layers ...[]by
 
 // checkLoaded resolves name in s and checks it is want, with every layer
 // in the store.
-func checkLoaded(t *testing.T, s Stores, name string, want testImage) image.Resolved {
+func checkLoaded(t testing.TB, s Stores, name string, want testImage) image.Resolved {
 	t.Helper()
 	ctx := context.Background()
 	rec, err := s.Images.Get(ctx, name)
@@ -176,7 +176,7 @@ func equalDigests(a, b []digest.Digest) bool {
 
 // archiveFiles reads a tarball into a map of its regular files, failing
 // the test on any name twice.
-func archiveFiles(t *testing.T, data []byte) map[string][]byte {
+func archiveFiles(t testing.TB, data []byte) map[string][]byte {
 	t.Helper()
 	files := map[string][]byte{}
 	tr := tar.NewReader(bytes.NewReader(data))
@@ -204,7 +204,7 @@ type entry struct {
 }
 
 // makeArchive writes entries as a tarball, in the order given.
-func makeArchive(t *testing.T, entries ...entry) []byte {
+func makeArchive(t testing.TB, entries ...entry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -231,7 +231,7 @@ func sha256Hex(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func mustJSON(t *testing.T, v any) string {
+func mustJSON(t testing.TB, v any) string {
 	t.Helper()
 	data, err := json.Marshal(v)
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 // <id>/layer.tar with its v1 json and VERSION, <config hex>.json,
 // manifest.json and repositories. The second image shares the first
 // layer through a symlink, as docker wrote duplicates.
-func legacyArchive(t *testing.T, layer1, layer2 []byte) ([]byte, testImage) {
+func legacyArchive(t testing.TB, layer1, layer2 []byte) ([]byte, testImage) {
 	t.Helper()
 	diffIDs := []digest.Digest{digest.FromBytes(layer1), digest.FromBytes(layer2)}
 	cfg := mustJSON(t, ocispec.Image{
