@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/hullrt/hull/internal/image"
@@ -190,4 +191,38 @@ func TestSaveLoadKeepsUncompressedManifest(t *testing.T) {
 	if after.Target.Digest != before.Target.Digest || after.Target.MediaType != image.MediaTypeDockerManifest {
 		t.Errorf("target %+v after load, %+v before", after.Target, before.Target)
 	}
+}
+
+// An image named by an index is saved as its host-platform image: a
+// docker-archive has one platform per image, and the other platforms'
+// blobs need not even be in the store.
+func TestSaveNarrowsIndexToHostPlatform(t *testing.T) {
+	ctx := context.Background()
+	s := newStores(t)
+	want := buildImage(t, s, "single:1", tarOf(t, baseLayer))
+	rec, _ := s.Images.Get(ctx, "single:1")
+	host := rec.Target
+	host.Platform = &ocispec.Platform{OS: "linux", Architecture: image.DefaultPlatform().Architecture}
+	other := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("absent"), Size: 6,
+		Platform: &ocispec.Platform{OS: "linux", Architecture: "s390x"}}
+	if host.Platform.Architecture == "s390x" {
+		other.Platform.Architecture = "riscv64"
+	}
+	idx := ocispec.Index{MediaType: ocispec.MediaTypeImageIndex, Manifests: []ocispec.Descriptor{other, host}}
+	idx.SchemaVersion = 2
+	data, _ := json.Marshal(idx)
+	target := commit(t, s.Content, ocispec.MediaTypeImageIndex, data, nil)
+	if _, err := s.Images.Put(ctx, image.Image{Name: "multi:1", Target: target, ID: want.config}); err != nil {
+		t.Fatal(err)
+	}
+	archive := save(t, s, "multi:1")
+	entries, oci := checkArchive(t, archive)
+	if len(entries) != 1 || len(oci.Manifests) != 1 || oci.Manifests[0].Platform == nil {
+		t.Fatalf("saved %+v and %+v", entries, oci.Manifests)
+	}
+	dst := newStores(t)
+	if _, err := Load(ctx, bytes.NewReader(archive), dst); err != nil {
+		t.Fatal(err)
+	}
+	checkLoaded(t, dst, "multi:1", want)
 }
