@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand"
 	"net/http"
@@ -115,16 +116,24 @@ func putManifest(t *testing.T, repo name.Repository, ref string, data []byte, de
 // newClient is a Client on fresh stores in a temporary directory.
 func newClient(t *testing.T) *Client {
 	t.Helper()
-	dir := t.TempDir()
-	cs, err := content.NewLocal(filepath.Join(dir, "content"))
+	c, err := clientAt(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
+	}
+	return c
+}
+
+// clientAt is a Client on the stores under dir.
+func clientAt(dir string) (*Client, error) {
+	cs, err := content.NewLocal(filepath.Join(dir, "content"))
+	if err != nil {
+		return nil, err
 	}
 	is, err := image.NewStore(filepath.Join(dir, "images"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return &Client{Content: cs, Images: is}
+	return &Client{Content: cs, Images: is}, nil
 }
 
 // recorder collects progress events.
@@ -158,6 +167,7 @@ func (r *recorder) count(status string) int {
 type proxy struct {
 	upstream atomic.Value // host:port
 	corrupt  digest.Digest
+	noRange  bool             // drop Range headers, as a registry that ignores them
 	onBlob   func(sent int64) // called after each chunk of a blob body
 	mu       sync.Mutex
 	ranges   []string
@@ -170,6 +180,9 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.ranges = append(p.ranges, rg)
 		p.mu.Unlock()
+	}
+	if p.noRange {
+		out.Header.Del("Range")
 	}
 	resp, err := http.DefaultTransport.RoundTrip(out)
 	if err != nil {
@@ -198,7 +211,9 @@ func (p *proxy) copyBody(w http.ResponseWriter, body io.Reader, blob, flip bool)
 			if flip && sent == 0 {
 				buf[0] ^= 0xff
 			}
-			w.Write(buf[:n])
+			if _, err := w.Write(buf[:n]); err != nil {
+				return // the client is gone
+			}
 			w.(http.Flusher).Flush()
 			sent += int64(n)
 			if blob && p.onBlob != nil {
@@ -244,3 +259,12 @@ func startProxy(t *testing.T, p *proxy, upstream string) string {
 
 // ctxT is the context of a test.
 func ctxT(t *testing.T) context.Context { return t.Context() }
+
+// runs numbers the repositories of one test binary's runs, so -count=N
+// does not find the previous run's blobs in the shared registry.
+var runs atomic.Int64
+
+// uniq makes a repository path unique to this run of the test.
+func uniq(path string) string {
+	return fmt.Sprintf("%s-%d", path, runs.Add(1))
+}

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -24,6 +25,9 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	if dir := os.Getenv("HULL_TEST_PULL_INTO"); dir != "" {
+		return helperPull(dir, os.Getenv("HULL_TEST_PULL_REF"))
+	}
 	if _, err := os.Stat(registryBin); err != nil {
 		if os.Geteuid() == 0 {
 			fmt.Fprintf(os.Stderr, "%s is missing (apt-get install docker-registry): %v\n", registryBin, err)
@@ -135,4 +139,20 @@ func ownRegistry(t *testing.T, htpasswd string) *testRegistry {
 	}
 	t.Cleanup(r.kill)
 	return r
+}
+
+// helperPull is the test binary run as a separate hull process that a
+// test kills with SIGKILL mid-pull. It reports progress on stdout.
+func helperPull(dir, ref string) int {
+	c, err := clientAt(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	progress := func(e Event) { fmt.Printf("%s %s %d\n", e.ID, e.Status, e.Current) }
+	if _, err := c.Pull(context.Background(), ref, PullOptions{RemoteOptions: RemoteOptions{Progress: progress}}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }

@@ -3,9 +3,13 @@ package registry
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -176,14 +180,25 @@ func TestPullCancelledThenRerun(t *testing.T) {
 }
 
 func TestPullRegistryKilledThenResume(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		noRange bool
+	}{{"resumes with Range", false}, {"restarts without Range", true}} {
+		t.Run(tc.name, func(t *testing.T) { testRegistryKilled(t, tc.noRange) })
+	}
+}
+
+// testRegistryKilled kills -9 the registry mid-layer, restarts it on the
+// same storage and pulls again.
+func testRegistryKilled(t *testing.T, noRange bool) {
 	reg := ownRegistry(t, "")
 	f := makeImage(t, 6, 1, 24<<20, linuxAMD64)
 	upload(t, reg.addr, "pull/killed:v1", f)
 	var once sync.Once
-	p := &proxy{}
+	p := &proxy{noRange: noRange}
 	p.onBlob = func(sent int64) {
 		if sent > 4<<20 {
-			once.Do(reg.kill) // kill -9 mid-blob
+			once.Do(reg.kill)
 		}
 	}
 	addr := startProxy(t, p, reg.addr)
@@ -193,6 +208,7 @@ func TestPullRegistryKilledThenResume(t *testing.T) {
 		t.Fatal("pull succeeded with the registry killed mid-layer")
 	}
 	checkNoImage(t, c, ref)
+	checkPartialIngest(t, c, f.descs[0].Digest)
 
 	restarted, err := startRegistry(reg.dir, "", "")
 	if err != nil {
@@ -205,9 +221,58 @@ func TestPullRegistryKilledThenResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPulled(t, c, img, f)
-	ranges := p.sawRange()
-	if len(ranges) != 1 || ranges[0] == "bytes=0-" {
+	if ranges := p.sawRange(); len(ranges) != 1 || ranges[0] == "bytes=0-" {
 		t.Errorf("rerun sent Range headers %q, want one resuming past byte 0", ranges)
+	}
+}
+
+// checkPartialIngest wants an unfinished ingest of d with some bytes in
+// it, the state a resume starts from.
+func checkPartialIngest(t *testing.T, c *Client, d digest.Digest) {
+	t.Helper()
+	ingests, err := c.Content.(*content.Local).ListIngests(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ingests) != 1 || ingests[0].Expected != d || ingests[0].Offset <= 0 || ingests[0].Offset >= ingests[0].Total {
+		t.Fatalf("ingests after the interruption: %+v, want one partial ingest of %s", ingests, d)
+	}
+}
+
+func TestPullProcessKilledThenResume(t *testing.T) {
+	f := makeImage(t, 9, 2, 24<<20, linuxAMD64)
+	upload(t, shared.addr, "pull/sigkill:v1", f)
+	dir := t.TempDir()
+	var pid atomic.Int64
+	var killed atomic.Bool
+	p := &proxy{onBlob: func(sent int64) {
+		if sent > 4<<20 && pid.Load() > 0 && !killed.Swap(true) {
+			syscall.Kill(int(pid.Load()), syscall.SIGKILL) // kill -9 the puller mid-layer
+		}
+	}}
+	addr := startProxy(t, p, shared.addr)
+	ref := addr + "/pull/sigkill:v1"
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "HULL_TEST_PULL_INTO="+dir, "HULL_TEST_PULL_REF="+ref)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid.Store(int64(cmd.Process.Pid))
+	if err := cmd.Wait(); err == nil || !killed.Load() {
+		t.Fatalf("the pulling process was not killed mid-pull: %v", err)
+	}
+	c, err := clientAt(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNoImage(t, c, ref)
+	img, err := c.Pull(ctxT(t), ref, PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPulled(t, c, img, f)
+	if ranges := p.sawRange(); len(ranges) == 0 {
+		t.Errorf("the rerun resumed nothing")
 	}
 }
 

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"sync/atomic"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
@@ -58,6 +61,7 @@ type pusher struct {
 	opts *PushOptions
 	repo name.Repository
 	rp   *remote.Pusher
+	head *http.Client // for blob existence checks, authorised to push
 }
 
 func (c *Client) newPusher(ctx context.Context, dst image.Reference, opts *PushOptions) (*pusher, error) {
@@ -75,7 +79,11 @@ func (c *Client) newPusher(ctx context.Context, dst image.Reference, opts *PushO
 	if err != nil {
 		return nil, err
 	}
-	return &pusher{c: c, opts: opts, repo: repo, rp: rp}, nil
+	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, remote.DefaultTransport, []string{repo.Scope(transport.PushScope)})
+	if err != nil {
+		return nil, clean(err)
+	}
+	return &pusher{c: c, opts: opts, repo: repo, rp: rp, head: &http.Client{Transport: rt}}, nil
 }
 
 // pushTree pushes desc's children, then desc itself under ref.
@@ -149,6 +157,16 @@ func (ps *pusher) pushBlob(ctx context.Context, desc ocispec.Descriptor, isLayer
 	if isLayer {
 		emit = ps.opts.emit
 	}
+	// go-containerregistry checks too, but does not say what it found;
+	// the user wants to see "Layer already exists".
+	exists, err := ps.blobExists(ctx, desc)
+	if err != nil {
+		return fmt.Errorf("blob %s: %w", desc.Digest, err)
+	}
+	if exists {
+		emit(Event{ID: id, Status: StatusLayerExists, Total: desc.Size})
+		return nil
+	}
 	l := &storeLayer{ctx: ctx, store: ps.c.Content, desc: desc, emit: emit}
 	var layer v1.Layer = l
 	src := ps.mountSource(ctx, desc)
@@ -158,15 +176,34 @@ func (ps *pusher) pushBlob(ctx context.Context, desc ocispec.Descriptor, isLayer
 	if err := ps.rp.Upload(ctx, ps.repo, layer); err != nil {
 		return fmt.Errorf("blob %s: %w", desc.Digest, clean(err))
 	}
-	switch {
-	case l.opened.Load():
+	if l.opened.Load() || src == nil {
 		emit(Event{ID: id, Status: StatusPushed, Current: desc.Size, Total: desc.Size})
-	case src != nil:
+	} else {
 		emit(Event{ID: id, Status: StatusMounted + " " + src.RepositoryStr(), Total: desc.Size})
-	default:
-		emit(Event{ID: id, Status: StatusLayerExists, Total: desc.Size})
 	}
 	return nil
+}
+
+// blobExists asks the registry with HEAD whether the repository has desc.
+func (ps *pusher) blobExists(ctx context.Context, desc ocispec.Descriptor) (bool, error) {
+	u := url.URL{Scheme: ps.repo.Scheme(), Host: ps.repo.RegistryStr(),
+		Path: fmt.Sprintf("/v2/%s/blobs/%s", ps.repo.RepositoryStr(), desc.Digest)}
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.String(), nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := ps.head.Do(req)
+	if err != nil {
+		return false, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return false, nil
+	}
+	if err := transport.CheckError(resp, http.StatusOK); err != nil {
+		return false, clean(err)
+	}
+	return true, nil
 }
 
 // mountSource is the repository of the same registry a blob was pulled

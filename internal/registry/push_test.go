@@ -39,7 +39,7 @@ func TestPushThenPullRoundTrip(t *testing.T) {
 	store(t, src, "local/built:1", f)
 	var rec recorder
 	opts := PushOptions{RemoteOptions{Progress: rec.Event}}
-	target := shared.addr + "/push/built:1"
+	target := shared.addr + "/" + uniq("push/built") + ":1"
 	if err := src.Push(ctxT(t), "local/built:1", target, opts); err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestPushMountsFromAnotherRepository(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rec recorder
-	target := shared.addr + "/push/copy:v2"
+	target := shared.addr + "/" + uniq("push/copy") + ":v2"
 	err := c.Push(ctxT(t), shared.addr+"/push/origin:v1", target, PushOptions{RemoteOptions{Progress: rec.Event}})
 	if err != nil {
 		t.Fatal(err)
@@ -103,21 +103,22 @@ func TestPushIndex(t *testing.T) {
 
 	c := newClient(t)
 	src := shared.addr + "/push/multisrc:v1"
+	dst := shared.addr + "/" + uniq("push/multi") + ":v1"
 	if _, err := c.Pull(ctxT(t), src, PullOptions{Platform: image.Platform{OS: "linux", Architecture: "amd64"}}); err != nil {
 		t.Fatal(err)
 	}
 	// One platform is not enough to push the index.
-	err := c.Push(ctxT(t), src, shared.addr+"/push/multi:v1", PushOptions{})
+	err := c.Push(ctxT(t), src, dst, PushOptions{})
 	if err == nil || !strings.Contains(err.Error(), "linux/arm64") {
 		t.Fatalf("push of a partial index: %v", err)
 	}
 	if _, err := c.Pull(ctxT(t), src, PullOptions{Platform: image.Platform{OS: "linux", Architecture: "arm64"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Push(ctxT(t), src, shared.addr+"/push/multi:v1", PushOptions{}); err != nil {
+	if err := c.Push(ctxT(t), src, dst, PushOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	img, err := newClient(t).Pull(ctxT(t), shared.addr+"/push/multi:v1", PullOptions{Platform: image.Platform{OS: "linux", Architecture: "arm64"}})
+	img, err := newClient(t).Pull(ctxT(t), dst, PullOptions{Platform: image.Platform{OS: "linux", Architecture: "arm64"}})
 	if err != nil {
 		t.Fatal(err)
 	}
