@@ -69,14 +69,14 @@ func (p *puller) fetchSmall(ctx context.Context, desc ocispec.Descriptor) ([]byt
 	return io.ReadAll(io.LimitReader(body, maxSmallBlob+1))
 }
 
-// fetchLayers downloads layers, pullJobs at a time. The first failure
+// fetchLayers downloads layers, parallelTransfers at a time. The first failure
 // cancels the others; their ingests stay for the next pull to resume.
 func (p *puller) fetchLayers(ctx context.Context, layers []ocispec.Descriptor) error {
 	for _, l := range layers {
 		p.opts.emit(Event{ID: shortID(l.Digest), Status: StatusWaiting, Total: l.Size})
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(pullJobs)
+	g.SetLimit(parallelTransfers)
 	for _, l := range layers {
 		g.Go(func() error { return p.fetchLayer(gctx, l) })
 	}
@@ -105,6 +105,13 @@ func (p *puller) fetchLayer(ctx context.Context, desc ocispec.Descriptor) error 
 		}
 	}
 	p.opts.emit(Event{ID: id, Status: StatusVerifying, Current: desc.Size, Total: desc.Size})
+	// Commit checks the digest too; checking first gives the person a
+	// shorter message naming where the bad bytes came from.
+	if got := w.Digest(); got != desc.Digest {
+		w.Abort() // the bytes are wrong: nothing to resume
+		return fmt.Errorf("layer %s from %s: digest mismatch: the registry sent content that hashes to %s: %w",
+			desc.Digest, p.ep.repo.RegistryStr(), got, errdefs.ErrInvalidArgument)
+	}
 	if err := w.Commit(p.sourceLabel()); err != nil {
 		return fmt.Errorf("layer %s from %s: %w", desc.Digest, p.ep.repo.RegistryStr(), err)
 	}
@@ -131,6 +138,11 @@ func (p *puller) download(ctx context.Context, w *content.Writer, desc ocispec.D
 		return err
 	}
 	pw.report()
+	if desc.Size >= 0 && w.Offset() < desc.Size {
+		// A body cut short without an error (no Content-Length): keep
+		// the ingest for a resume rather than fail the size check.
+		return fmt.Errorf("registry sent %d of %d bytes: %w", w.Offset(), desc.Size, io.ErrUnexpectedEOF)
+	}
 	return nil
 }
 

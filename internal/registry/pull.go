@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -15,9 +14,9 @@ import (
 	"github.com/hullrt/hull/internal/image"
 )
 
-// pullJobs bounds the layers downloaded at once, as dockerd's
+// parallelTransfers bounds the blobs moved at once, as dockerd's
 // max-concurrent-downloads does: more mostly splits the same bandwidth.
-const pullJobs = 3
+const parallelTransfers = 3
 
 // labelSource starts the label that records where a blob was pulled from,
 // "hull.distribution.source.<registry host>" = repository path, so a push
@@ -54,13 +53,33 @@ func (c *Client) Pull(ctx context.Context, ref string, opts PullOptions) (image.
 	return img, nil
 }
 
-// pull runs the steps of Pull under its lease.
+// pull tries each endpoint in turn, mirrors first. Whatever a mirror
+// fails at (a missing tag, a refused login, a bad blob, a dropped
+// connection), the next endpoint is tried; the ingests a mirror left are
+// resumed from it, since a blob is the same wherever it comes from. The
+// registry's own error is the one reported.
 func (c *Client) pull(ctx context.Context, ref image.Reference, opts *PullOptions) (image.Image, error) {
-	p, top, err := c.find(ctx, ref, opts)
+	eps, err := opts.endpoints(ref)
 	if err != nil {
 		return image.Image{}, err
 	}
-	resolved, err := image.Resolve(ctx, p, top, opts.Platform)
+	for _, ep := range eps {
+		p := &puller{c: c, opts: opts, ep: ep, small: map[digest.Digest][]byte{}}
+		img, err := p.pull(ctx, ref)
+		if err == nil || !ep.mirror || ctx.Err() != nil {
+			return img, err
+		}
+	}
+	panic("unreachable: the last endpoint is the registry itself")
+}
+
+// pull runs the steps of a pull from one endpoint.
+func (p *puller) pull(ctx context.Context, ref image.Reference) (image.Image, error) {
+	top, err := p.head(ctx, ref)
+	if err != nil {
+		return image.Image{}, err
+	}
+	resolved, err := image.Resolve(ctx, p, top, p.opts.Platform)
 	if err != nil {
 		return image.Image{}, err
 	}
@@ -79,36 +98,13 @@ func (c *Client) pull(ctx context.Context, ref image.Reference, opts *PullOption
 	if err := ctx.Err(); err != nil {
 		return image.Image{}, err
 	}
-	img, err := c.Images.Put(ctx, image.Image{Name: ref.String(), Target: top, ID: resolved.Config.Digest})
+	img, err := p.c.Images.Put(ctx, image.Image{Name: ref.String(), Target: top, ID: resolved.Config.Digest})
 	if err != nil {
 		return image.Image{}, err
 	}
-	opts.emit(Event{Status: "Digest: " + top.Digest.String()})
-	opts.emit(Event{Status: "Status: " + p.summary() + " for " + ref.FamiliarString()})
+	p.opts.emit(Event{Status: "Digest: " + top.Digest.String()})
+	p.opts.emit(Event{Status: "Status: " + p.summary() + " for " + ref.FamiliarString()})
 	return img, nil
-}
-
-// find asks each endpoint in turn (mirrors first) for ref's top
-// descriptor. A mirror's failure only moves on to the next; the
-// registry's own error is the one reported.
-func (c *Client) find(ctx context.Context, ref image.Reference, opts *PullOptions) (*puller, ocispec.Descriptor, error) {
-	eps, err := opts.endpoints(ref)
-	if err != nil {
-		return nil, ocispec.Descriptor{}, err
-	}
-	var errs []error
-	for _, ep := range eps {
-		p := &puller{c: c, opts: opts, ep: ep, small: map[digest.Digest][]byte{}}
-		top, err := p.head(ctx, ref)
-		if err == nil {
-			return p, top, nil
-		}
-		if !ep.mirror || ctx.Err() != nil {
-			return nil, ocispec.Descriptor{}, err
-		}
-		errs = append(errs, fmt.Errorf("mirror %s: %w", ep.repo.RegistryStr(), err))
-	}
-	return nil, ocispec.Descriptor{}, errors.Join(errs...)
 }
 
 // puller is one pull from one endpoint. small holds the manifests,

@@ -287,6 +287,7 @@ func TestPullCorruptBlobRejected(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "digest mismatch") || !strings.Contains(err.Error(), f.descs[1].Digest.String()) {
 		t.Fatalf("corrupt layer: err = %v, want a digest mismatch naming %s", err, f.descs[1].Digest)
 	}
+	t.Log(err)
 	checkNoImage(t, c, ref)
 	if _, err := c.Content.Info(ctxT(t), f.descs[1].Digest); !errdefs.IsNotFound(err) {
 		t.Errorf("corrupt layer stored: %v", err)
@@ -311,6 +312,7 @@ func TestPullMirrors(t *testing.T) {
 	f := makeImage(t, 8, 1, 1024, linuxAMD64)
 	upload(t, shared.addr, "pull/mirrored:v1", f)
 	dead, _ := freeAddr() // nobody listens there
+	bad := startProxy(t, &proxy{corrupt: f.descs[0].Digest}, shared.addr)
 	for _, tc := range []struct {
 		ref     string
 		mirrors map[string][]string
@@ -319,6 +321,8 @@ func TestPullMirrors(t *testing.T) {
 		{"unreachable.invalid/pull/mirrored:v1", map[string][]string{"unreachable.invalid": {dead, "http://" + shared.addr}}},
 		// Every mirror fails; the registry itself serves.
 		{shared.addr + "/pull/mirrored:v1", map[string][]string{shared.addr: {dead}}},
+		// A mirror that serves a bad layer is left for the registry.
+		{shared.addr + "/pull/mirrored:v1", map[string][]string{shared.addr: {bad}}},
 	} {
 		img, err := newClient(t).Pull(ctxT(t), tc.ref, PullOptions{RemoteOptions: RemoteOptions{Mirrors: tc.mirrors}})
 		if err != nil {

@@ -134,13 +134,13 @@ func platformName(p *ocispec.Platform) string {
 	return image.PlatformOf(*p).String()
 }
 
-// pushBlobs uploads a manifest's config and layers, pullJobs at a time.
+// pushBlobs uploads a manifest's config and layers, parallelTransfers at a time.
 func (ps *pusher) pushBlobs(ctx context.Context, m *ocispec.Manifest) error {
 	for _, l := range m.Layers {
 		ps.opts.emit(Event{ID: shortID(l.Digest), Status: StatusWaiting, Total: l.Size})
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(pullJobs)
+	g.SetLimit(parallelTransfers)
 	for _, l := range m.Layers {
 		g.Go(func() error { return ps.pushBlob(gctx, l, true) })
 	}
