@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/hullrt/hull/internal/errdefs"
@@ -175,7 +174,7 @@ func ping(ctx context.Context, host string, auth authn.Authenticator) error {
 	if err != nil {
 		return err
 	}
-	rt, err := transport.NewWithContext(ctx, reg.Registry, auth, remote.DefaultTransport, nil)
+	rt, err := transport.NewWithContext(ctx, reg.Registry, auth, o.transport(), nil)
 	if err != nil {
 		return clean(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/hullrt/hull/internal/content"
+	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/image"
 )
 
@@ -112,11 +113,16 @@ func (o *RemoteOptions) repository(host, path string, plain bool) (name.Reposito
 }
 
 // insecure reports whether host may be reached over plain HTTP: loopback
-// addresses always (nothing on the wire to intercept), listed hosts when
-// the user asked for them.
+// addresses always (nothing on the wire to intercept), listed hosts and
+// mirrors given as http:// when the user asked for them.
 func (o *RemoteOptions) insecure(host string) bool {
 	if slices.Contains(o.InsecureRegistries, host) {
 		return true
+	}
+	for _, mirrors := range o.Mirrors {
+		if slices.Contains(mirrors, "http://"+host) || slices.Contains(mirrors, "http://"+host+"/") {
+			return true
+		}
 	}
 	h := host
 	if hh, _, err := net.SplitHostPort(host); err == nil {
@@ -136,12 +142,34 @@ func (o *RemoteOptions) connect(ctx context.Context, ep *endpoint, scopes ...str
 	if err != nil {
 		return fmt.Errorf("credentials for %s: %w", ep.repo.RegistryStr(), err)
 	}
-	rt, err := transport.NewWithContext(ctx, ep.repo.Registry, auth, remote.DefaultTransport, scopes)
+	rt, err := transport.NewWithContext(ctx, ep.repo.Registry, auth, o.transport(), scopes)
 	if err != nil {
 		return clean(err)
 	}
 	ep.rt = rt
 	return nil
+}
+
+// transport is the HTTP transport under go-containerregistry's auth.
+func (o *RemoteOptions) transport() http.RoundTripper {
+	return httpsOnly{o: o, next: remote.DefaultTransport}
+}
+
+// httpsOnly refuses plain HTTP to hosts not allowed it. go-containerregistry
+// falls back to HTTP by itself for RFC 1918 addresses when HTTPS fails;
+// Docker does not, and neither does hull: whoever can block port 443 on a
+// private network must not get the credentials and images in the clear.
+type httpsOnly struct {
+	o    *RemoteOptions
+	next http.RoundTripper
+}
+
+func (t httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "http" && !t.o.insecure(req.URL.Host) {
+		return nil, fmt.Errorf("refusing plain HTTP to %s: it is not a loopback address nor listed as an insecure registry: %w",
+			req.URL.Host, errdefs.ErrInvalidArgument)
+	}
+	return t.next.RoundTrip(req)
 }
 
 // remoteOpts are the go-containerregistry options for calls on ep.

@@ -75,11 +75,11 @@ func (c *Client) newPusher(ctx context.Context, dst image.Reference, opts *PushO
 	}
 	// go-containerregistry's own transport stack: it widens the token's
 	// scope to a mount's source repository when it needs to.
-	rp, err := remote.NewPusher(remote.WithContext(ctx), remote.WithAuth(auth))
+	rp, err := remote.NewPusher(remote.WithContext(ctx), remote.WithAuth(auth), remote.WithTransport(opts.transport()))
 	if err != nil {
 		return nil, err
 	}
-	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, remote.DefaultTransport, []string{repo.Scope(transport.PushScope)})
+	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, opts.transport(), []string{repo.Scope(transport.PushScope)})
 	if err != nil {
 		return nil, clean(err)
 	}
