@@ -333,3 +333,26 @@ func TestPullMirrors(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrentPullsShareOneStore(t *testing.T) {
+	f := makeImage(t, 10, 3, 1<<20, linuxAMD64)
+	upload(t, shared.addr, "pull/concurrent:v1", f)
+	c := newClient(t)
+	ref := shared.addr + "/pull/concurrent:v1"
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = c.Pull(ctxT(t), ref, PullOptions{}) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	img, err := c.Images.Get(ctxT(t), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPulled(t, c, img, f)
+}
