@@ -21,9 +21,15 @@
 //     whole blobs that the next pull skips ("Already exists") or GC frees.
 //
 // Endpoints: a registry host may have mirrors, tried in order before the
-// registry itself, as dockerd's registry-mirrors. Plain HTTP is allowed for
+// registry itself, as dockerd's registry-mirrors; a mirror that fails at
+// any step hands the pull to the next endpoint. Plain HTTP is allowed for
 // loopback hosts (127.0.0.0/8, localhost, ::1) and for hosts listed as
-// insecure, as Docker allows it.
+// insecure, as Docker allows it, and refused everywhere else.
+//
+// Push sends the blobs as stored, so digests survive a round trip. Pull
+// labels each blob with the repository it came from
+// ("hull.distribution.source.<host>"), which lets a later push to another
+// repository of that registry mount the blob instead of uploading it.
 //
 // Credentials live in Docker's config.json ("auths", base64 user:password),
 // so `hull login` and `docker login` share them; see Login and
