@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/hullrt/hull/internal/images"
+)
+
+// Version is printed by `hull --version`; the build may set it with -ldflags -X.
+var Version = "0.1.0-dev"
+
+// exitEngineError is Docker's status for an error of the engine itself.
+const exitEngineError = 125
+
+// globals are the flags that come before the command.
+type globals struct {
+	root     string
+	insecure []string
+	mirrors  []string
+	debug    bool
+}
+
+// env is what every command runs with: the streams, the global options and
+// the image service, opened on first use so `hull --help` touches no disk.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	g              globals
+	svc            *images.Service
+}
+
+func (e *env) images() (*images.Service, error) {
+	if e.svc == nil {
+		svc, err := images.Open(e.g.root)
+		if err != nil {
+			return nil, fmt.Errorf("opening %s: %w", e.g.root, err)
+		}
+		e.svc = svc
+	}
+	return e.svc, nil
+}
+
+// command is one verb: its usage line, a description, and what runs it.
+type command struct {
+	usage string
+	short string
+	run   func(ctx context.Context, e *env, args []string) error
+}
+
+// commands maps each verb (and "image VERB") to its command.
+func commands() map[string]command {
+	return map[string]command{
+		"images":        {"hull images [OPTIONS] [REPOSITORY[:TAG]]", "List images", runImages},
+		"image ls":      {"hull image ls [OPTIONS] [REPOSITORY[:TAG]]", "List images", runImages},
+		"pull":          {"hull pull [OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry", runPull},
+		"push":          {"hull push [OPTIONS] NAME[:TAG]", "Upload an image to a registry", runPush},
+		"tag":           {"hull tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", runTag},
+		"rmi":           {"hull rmi [OPTIONS] IMAGE [IMAGE...]", "Remove one or more images", runRmi},
+		"image rm":      {"hull image rm [OPTIONS] IMAGE [IMAGE...]", "Remove one or more images", runRmi},
+		"image inspect": {"hull image inspect [OPTIONS] IMAGE [IMAGE...]", "Display detailed information on one or more images", runInspect},
+		"history":       {"hull history [OPTIONS] IMAGE", "Show the history of an image", runHistory},
+		"image history": {"hull image history [OPTIONS] IMAGE", "Show the history of an image", runHistory},
+		"save":          {"hull save [OPTIONS] IMAGE [IMAGE...]", "Save one or more images to a tar archive (streamed to STDOUT by default)", runSave},
+		"load":          {"hull load [OPTIONS]", "Load an image from a tar archive or STDIN", runLoad},
+		"import":        {"hull import [OPTIONS] file|- [REPOSITORY[:TAG]]", "Import the contents from a tarball to create a filesystem image", runImport},
+		"image prune":   {"hull image prune [OPTIONS]", "Remove unused images", runPrune},
+		"system df":     {"hull system df", "Show hull disk usage", runDF},
+		"login":         {"hull login [OPTIONS] [SERVER]", "Log in to a registry", runLogin},
+		"logout":        {"hull logout [SERVER]", "Log out from a registry", runLogout},
+	}
+}
+
+// Main runs hull with the process's arguments and streams and returns the
+// exit status.
+func Main(args []string) int {
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	return run(context.Background(), e, args)
+}
+
+// run runs one hull command line (without the program name).
+func run(ctx context.Context, e *env, args []string) int {
+	rest, err := parseGlobals(e, args)
+	if err == nil {
+		err = dispatch(ctx, e, rest)
+	}
+	if e.svc != nil {
+		e.svc.Close()
+	}
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return 0
+	default:
+		fmt.Fprintf(e.stderr, "hull: %s\n", oneLine(err))
+		return exitEngineError
+	}
+}
+
+// oneLine keeps an error to the single line scripts expect.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// parseGlobals reads the flags before the command: --root, --debug,
+// --insecure-registry and --registry-mirror (repeatable), --version, --help.
+func parseGlobals(e *env, args []string) ([]string, error) {
+	e.g.root = os.Getenv("HULL_ROOT")
+	if e.g.root == "" {
+		e.g.root = "/var/lib/hull"
+	}
+	var version bool
+	fs := newFlagSet("hull", "hull [OPTIONS] COMMAND", e.stdout)
+	fs.String(&e.g.root, "", "root", "Where hull keeps its data (env HULL_ROOT)")
+	fs.Strings(&e.g.insecure, "", "insecure-registry", "Reach this registry over plain HTTP")
+	fs.Strings(&e.g.mirrors, "", "registry-mirror", "A mirror tried before Docker Hub")
+	fs.Bool(&e.g.debug, "D", "debug", "Enable debug output")
+	fs.Bool(&version, "v", "version", "Print version information and quit")
+	fs.fs.Usage = func() {}
+	if err := fs.fs.Parse(fs.expandShorts(args)); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(e.stdout)
+			return nil, errHelp
+		}
+		return nil, err
+	}
+	if version {
+		fmt.Fprintf(e.stdout, "hull version %s\n", Version)
+		return nil, errHelp
+	}
+	return fs.fs.Args(), nil
+}
+
+// dispatch finds the command named by the first one or two words.
+func dispatch(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "help" {
+		printHelp(e.stdout)
+		return nil
+	}
+	cmds := commands()
+	name := args[0]
+	if (name == "image" || name == "system") && len(args) > 1 {
+		name += " " + args[1]
+		args = args[1:]
+	}
+	c, ok := cmds[name]
+	if !ok {
+		return fmt.Errorf("%q is not a hull command; see 'hull help'", name)
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+// printHelp lists the commands, as `docker help` does.
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "\nUsage:  hull [OPTIONS] COMMAND\n\nA container engine.\n\nCommands:")
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-15s %s\n", n, cmds[n].short)
+	}
+	fmt.Fprintln(w, "\nGlobal Options:\n      --root string               Where hull keeps its data (default /var/lib/hull, env HULL_ROOT)\n"+
+		"      --insecure-registry HOST    Reach this registry over plain HTTP (repeatable)\n"+
+		"      --registry-mirror URL       A mirror tried before Docker Hub (repeatable)\n"+
+		"  -D, --debug                     Enable debug output\n"+
+		"  -v, --version                   Print version information and quit\n\n"+
+		"Run 'hull COMMAND --help' for more information on a command.")
+}
+
+// newFlags starts the flag set of the command named by usage.
+func (e *env) newFlags(name string) *flagSet {
+	c := commands()[name]
+	return newFlagSet(name, c.usage+"\n\n"+c.short, e.stdout)
+}

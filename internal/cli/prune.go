@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+)
+
+// runPrune frees what no image uses. Like docker it asks first unless -f;
+// with no terminal to ask on, the answer is no.
+func runPrune(ctx context.Context, e *env, args []string) error {
+	var force, all bool
+	fs := e.newFlags("image prune")
+	fs.Bool(&force, "f", "force", "Do not prompt for confirmation")
+	fs.Bool(&all, "a", "all", "Remove all images not used by a container")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return fmt.Errorf("image prune: accepts no arguments")
+	}
+	if !force && !e.confirm(all) {
+		return fmt.Errorf("image prune cancelled (no terminal to confirm on; use -f)")
+	}
+	svc, err := e.images()
+	if err != nil {
+		return err
+	}
+	if all {
+		if err := untagAll(ctx, e); err != nil {
+			return err
+		}
+	}
+	res, err := svc.Prune(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Total reclaimed space: %s\n", humanSize(res.Bytes))
+	return nil
+}
+
+// confirm shows docker's warning and reads y or N from a terminal.
+func (e *env) confirm(all bool) bool {
+	what := "all dangling images"
+	if all {
+		what = "all images without at least one container associated to them"
+	}
+	fmt.Fprintf(e.stdout, "WARNING! This will remove %s.\nAre you sure you want to continue? [y/N] ", what)
+	if !isTerminal(e.stdin) {
+		fmt.Fprintln(e.stdout)
+		return false
+	}
+	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+	answer := strings.ToLower(strings.TrimSpace(line))
+	return answer == "y" || answer == "yes"
+}
+
+// untagAll removes every image no container uses, for prune -a; images a
+// container is built on are kept.
+func untagAll(ctx context.Context, e *env) error {
+	svc, _ := e.images()
+	recs, err := svc.List(ctx)
+	if err != nil {
+		return err
+	}
+	header := false
+	for _, rec := range recs {
+		if svc.Remove(ctx, rec.Name, false) != nil {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(e.stdout, "Deleted Images:")
+			header = true
+		}
+		fmt.Fprintf(e.stdout, "untagged: %s\n", familiar(rec.Name))
+	}
+	return nil
+}
+
+// runDF prints `docker system df`'s table for what hull stores so far:
+// images (their blobs and unpacked layers).
+func runDF(ctx context.Context, e *env, args []string) error {
+	pos, err := e.newFlags("system df").parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return fmt.Errorf("system df: accepts no arguments")
+	}
+	svc, err := e.images()
+	if err != nil {
+		return err
+	}
+	u, err := svc.DiskUsage(ctx)
+	if err != nil {
+		return err
+	}
+	size := u.ContentSize + u.SnapshotsSize
+	pct := 0
+	if size > 0 {
+		pct = int(100 * u.Reclaimable / size)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 10, 1, 3, ' ', 0)
+	fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE")
+	fmt.Fprintf(tw, "Images\t%d\t%d\t%s\t%s (%d%%)\n", u.Images, 0, humanSize(size), humanSize(u.Reclaimable), pct)
+	return tw.Flush()
+}
