@@ -109,7 +109,11 @@ func (f *flagSet) splitShort(a string) []string {
 			return []string{a} // let flag report it as unknown
 		}
 		if !isBool {
-			return append(out, "-"+a[j:j+1], a[j+1:])
+			out = append(out, "-"+a[j:j+1])
+			if j+1 < len(a) {
+				out = append(out, a[j+1:]) // "-ofile"; "-qo file" takes the next argument
+			}
+			return out
 		}
 		out = append(out, "-"+a[j:j+1])
 	}

@@ -115,7 +115,11 @@ func printInspect(e *env, format string, out []inspectJSON) error {
 			return err
 		}
 		for _, v := range out {
-			if err := t.row(v); err != nil {
+			m, err := asJSONMap(v)
+			if err != nil {
+				return err
+			}
+			if err := t.row(m); err != nil {
 				return err
 			}
 		}
@@ -130,4 +134,15 @@ func printInspect(e *env, format string, out []inspectJSON) error {
 	}
 	_, err = fmt.Fprintf(e.stdout, "%s\n", b)
 	return err
+}
+
+// asJSONMap is v as its JSON keys see it, so templates name fields as
+// docker's do ({{.Id}}, {{.Config.Cmd}}) whatever the Go field is called.
+func asJSONMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	return m, json.Unmarshal(b, &m)
 }
