@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/hullrt/hull/internal/images"
 )
@@ -79,9 +81,13 @@ func commands() map[string]command {
 
 // Main runs hull with the process's arguments and streams and returns the
 // exit status.
+// SIGINT and SIGTERM cancel the command's context rather than kill the
+// process, so a pull stops between writes and its ingests resume next time.
 func Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
-	return run(context.Background(), e, args)
+	return run(ctx, e, args)
 }
 
 // run runs one hull command line (without the program name).
@@ -149,6 +155,10 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		args = args[1:]
 	}
 	c, ok := cmds[name]
+	if !ok && (name == "image" || name == "system") {
+		printHelp(e.stdout)
+		return fmt.Errorf("%q needs a subcommand", name)
+	}
 	if !ok {
 		return fmt.Errorf("%q is not a hull command; see 'hull help'", name)
 	}

@@ -181,3 +181,20 @@ func TestDiskUsageAndPrune(t *testing.T) {
 		t.Error("prune without -a removed a named image")
 	}
 }
+
+// tag and pull name what is missing in one line.
+func TestMissingImages(t *testing.T) {
+	root := t.TempDir()
+	if msg := fails(t, root, "tag", "nosuch", "other"); msg != "hull: no such image: nosuch\n" {
+		t.Errorf("tag of an unknown image: %q", msg)
+	}
+	if msg := fails(t, root, "history", "nosuch"); msg != "hull: no such image: nosuch\n" {
+		t.Errorf("history of an unknown image: %q", msg)
+	}
+	if registry == "" {
+		return
+	}
+	if msg := fails(t, root, "pull", registry+"/cli/nosuch:1"); !strings.Contains(msg, "unknown") {
+		t.Errorf("pull of an image the registry lacks: %q", msg)
+	}
+}
