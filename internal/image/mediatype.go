@@ -6,6 +6,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/hullrt/hull/internal/archive"
 	"github.com/hullrt/hull/internal/errdefs"
 )
 
@@ -29,26 +30,17 @@ const (
 	MediaTypeDockerSchema1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 )
 
-// Compression is how a layer blob is compressed.
-type Compression int
+// Compression is how a layer blob is compressed: package archive's type,
+// which decompresses it; the media type only names it.
+type Compression = archive.Compression
 
 // The compressions layers come in; a layer's diff ID is the digest of its
 // bytes after decompression, whichever this is.
 const (
-	Uncompressed Compression = iota // a plain tar
-	Gzip
-	Zstd
+	Uncompressed = archive.Uncompressed
+	Gzip         = archive.Gzip
+	Zstd         = archive.Zstd
 )
-
-func (c Compression) String() string {
-	switch c {
-	case Gzip:
-		return "gzip"
-	case Zstd:
-		return "zstd"
-	}
-	return "none"
-}
 
 // IsIndex reports whether mt names a list of per-platform manifests.
 func IsIndex(mt string) bool {
