@@ -62,8 +62,7 @@ func (s *Service) writeLayer(ctx context.Context, produce func(io.Writer) (diges
 		w.Abort()
 		return ocispec.Descriptor{}, "", err
 	}
-	counter := &countingWriter{w: w}
-	zw, err := archive.Compress(counter, archive.Gzip)
+	zw, err := archive.Compress(w, archive.Gzip)
 	if err != nil {
 		return fail(err)
 	}
@@ -74,22 +73,11 @@ func (s *Service) writeLayer(ctx context.Context, produce func(io.Writer) (diges
 	if err := zw.Close(); err != nil {
 		return fail(err)
 	}
-	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayerGzip, Digest: w.Digest(), Size: counter.n}
+	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayerGzip, Digest: w.Digest(), Size: w.Offset()}
 	if err := w.Commit(nil); err != nil {
 		return ocispec.Descriptor{}, "", err
 	}
 	return desc, diffID, nil
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // writeImage commits cfg and a manifest naming it and layers, then points
