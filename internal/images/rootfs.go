@@ -3,7 +3,6 @@ package images
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -37,7 +36,7 @@ func (s *Service) PrepareRootfs(ctx context.Context, key, containerKey string) (
 	if err != nil {
 		return nil, ocispec.Image{}, fmt.Errorf("preparing rootfs %q of image %s: %w", containerKey, r.record.Name, err)
 	}
-	return diffableMounts(mounts), r.config, nil
+	return mounts, r.config, nil
 }
 
 // Mounts returns the mounts of a container's snapshot again, with the same
@@ -47,25 +46,10 @@ func (s *Service) Mounts(ctx context.Context, containerKey string) ([]specs.Moun
 	if err != nil {
 		return nil, err
 	}
-	return diffableMounts(mounts), nil
+	return mounts, nil
 }
 
 // RemoveRootfs removes a container's snapshot; the caller has unmounted it.
 func (s *Service) RemoveRootfs(ctx context.Context, containerKey string) error {
 	return s.snapshots.Remove(ctx, containerKey)
-}
-
-// diffableMounts turns off the overlayfs features whose changes have no
-// tar form: a renamed directory recorded as a redirect xattr, and a
-// metadata-only copy-up. archive.DiffOverlay refuses both, so a container
-// mounted with them on (a kernel or module default) could not be
-// committed. The snapshotter leaves the options to the kernel's defaults.
-func diffableMounts(mounts []specs.Mount) []specs.Mount {
-	out := slices.Clone(mounts)
-	for i, m := range out {
-		if m.Type == "overlay" && !slices.Contains(m.Options, "ro") {
-			out[i].Options = append(slices.Clone(m.Options), "redirect_dir=off", "metacopy=off")
-		}
-	}
-	return out
 }

@@ -25,6 +25,9 @@ func (s *Store) mounts(md *metadata, r *record) ([]specs.Mount, error) {
 }
 
 // overlayMount shows lowers (nearest first) with writes going to upper.
+// Directory redirects and metadata-only copy-up stay off whatever the
+// kernel's defaults: their changes have no tar form, so an upper dir made
+// with them could not be turned into a layer (archive.DiffOverlay).
 func overlayMount(upper, work string, lowers []string) specs.Mount {
 	return specs.Mount{
 		Type:   "overlay",
@@ -33,6 +36,8 @@ func overlayMount(upper, work string, lowers []string) specs.Mount {
 			"workdir=" + work,
 			"upperdir=" + upper,
 			"lowerdir=" + strings.Join(lowers, ":"),
+			"redirect_dir=off",
+			"metacopy=off",
 		},
 	}
 }
