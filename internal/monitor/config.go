@@ -1,0 +1,158 @@
+package monitor
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/logs"
+)
+
+// The files a monitor keeps in its container's directory (Config.Dir).
+const (
+	configFile = "monitor.json" // the Config, written by Start
+	stateFile  = "state.json"   // the State, replaced atomically
+	socketFile = "attach.sock"  // the attach socket
+	logFile    = "monitor.log"  // the monitor's own stderr: warnings, crashes
+)
+
+// Config is what the engine hands a monitor; Start writes it to
+// Dir/monitor.json, where the monitor reads it back each time it starts or
+// wakes.
+type Config struct {
+	// ID names the container, for the runtime and in events.
+	ID string `json:"id"`
+	// Name and Image are event attributes.
+	Name  string `json:"name,omitempty"`
+	Image string `json:"image,omitempty"`
+	// Bundle is the OCI bundle: config.json and a mounted rootfs.
+	Bundle string `json:"bundle"`
+	// RuntimeRoot is the runtime's state root.
+	RuntimeRoot string `json:"runtimeRoot"`
+	// Dir is the container's directory: monitor.json, state.json, the
+	// attach socket and the monitor's log live there.
+	Dir string `json:"dir"`
+	// Tty gives the container a terminal; OpenStdin keeps its stdin open
+	// for attachments to write to, and StdinOnce closes it when the first
+	// attachment that wrote to it ends its input.
+	Tty       bool `json:"tty,omitempty"`
+	OpenStdin bool `json:"openStdin,omitempty"`
+	StdinOnce bool `json:"stdinOnce,omitempty"`
+	// ConsoleSize is the terminal's size (rows, columns) before the
+	// process starts; zero leaves the kernel's default.
+	ConsoleSize [2]uint16 `json:"consoleSize,omitempty"`
+	// Log is where output is kept; an empty Path keeps none.
+	Log logs.Config `json:"log"`
+	// Restart says when the monitor starts the container again.
+	Restart RestartPolicy `json:"restart"`
+	// OnExit is run, detached, once the container is gone for good (the
+	// engine passes `hull rm` for --rm).
+	OnExit []string `json:"onExit,omitempty"`
+	// Events is the events journal; "" records none.
+	Events string `json:"events,omitempty"`
+}
+
+// RestartPolicy is Docker's --restart: Name is "no" (or ""), "on-failure",
+// "always" or "unless-stopped"; MaxRetries bounds on-failure (0: no bound).
+type RestartPolicy struct {
+	Name       string `json:"name,omitempty"`
+	MaxRetries int    `json:"maxRetries,omitempty"`
+}
+
+// The container statuses a State records.
+const (
+	StatusRunning    = "running"
+	StatusRestarting = "restarting"
+	StatusExited     = "exited"
+)
+
+// State is what the monitor records of its container, in Dir/state.json,
+// replaced atomically on every change.
+type State struct {
+	// Status is StatusRunning, StatusRestarting or StatusExited.
+	Status string `json:"status"`
+	// Pid is the container init's host pid while it runs.
+	Pid int `json:"pid,omitempty"`
+	// MonitorPid and MonitorStart identify the monitor process: a pid
+	// alone may be reused once the monitor is gone. MonitorStart is its
+	// start time in clock ticks since boot, as /proc/PID/stat has it.
+	MonitorPid   int       `json:"monitorPid"`
+	MonitorStart uint64    `json:"monitorStart"`
+	StartedAt    time.Time `json:"startedAt"`
+	FinishedAt   time.Time `json:"finishedAt"`
+	// ExitCode is the last exit status: the process's code, or 128+n
+	// when signal n killed it.
+	ExitCode  int  `json:"exitCode"`
+	OOMKilled bool `json:"oomKilled,omitempty"`
+	// Error says why the last (re)start failed.
+	Error        string `json:"error,omitempty"`
+	RestartCount int    `json:"restartCount,omitempty"`
+	// MonitorAlive is filled by ReadState: whether the monitor process
+	// still runs.
+	MonitorAlive bool `json:"-"`
+}
+
+// ReadState reads the state of the container whose directory is dir. It
+// fails with errdefs.ErrNotFound when no monitor ever ran there.
+func ReadState(dir string) (*State, error) {
+	data, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("monitor state in %s: %w", dir, errdefs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading monitor state: %w", err)
+	}
+	var s State
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, stateFile), err)
+	}
+	s.MonitorAlive = processAlive(s.MonitorPid, s.MonitorStart)
+	return &s, nil
+}
+
+// writeState replaces dir/state.json: readers see the old or the new
+// state, never part of one.
+func writeState(dir string, s *State) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, stateFile), data)
+}
+
+func readConfig(dir string) (*Config, error) {
+	data, err := os.ReadFile(filepath.Join(dir, configFile))
+	if err != nil {
+		return nil, fmt.Errorf("reading monitor config: %w", err)
+	}
+	var c Config
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, configFile), err)
+	}
+	return &c, nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	if _, err = tmp.Write(data); err == nil {
+		err = tmp.Close()
+	} else {
+		tmp.Close()
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

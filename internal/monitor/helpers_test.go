@@ -1,0 +1,259 @@
+package monitor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	goruntime "runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/logs"
+	"github.com/hullrt/hull/internal/runtime"
+)
+
+// The monitor binary and a busybox root filesystem, made once by TestMain
+// and shared (read-only) by every test's bundle.
+var (
+	monitorBin string
+	rootfs     string
+	seq        atomic.Int32
+)
+
+// testCgroupParent holds the tests' containers' cgroups, so that a test can
+// check none is left behind.
+const testCgroupParent = "/hull-monitor-test"
+
+func TestMain(m *testing.M) {
+	if os.Geteuid() != 0 {
+		os.Exit(m.Run()) // every test skips
+	}
+	tmp, err := os.MkdirTemp("", "hull-monitor-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := 1
+	if err = setup(tmp); err == nil {
+		code = m.Run()
+	} else {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.RemoveAll(tmp)
+	for _, h := range []string{"memory", "pids", "cpu,cpuacct", "freezer", "devices", "blkio", "cpuset", "systemd", "unified"} {
+		os.Remove("/sys/fs/cgroup/" + h + testCgroupParent)
+	}
+	os.Exit(code)
+}
+
+func setup(tmp string) error {
+	monitorBin = filepath.Join(tmp, "hull-monitor")
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(goruntime.GOROOT(), "bin", "go")
+	}
+	out, err := exec.Command(goBin, "build", "-o", monitorBin, "github.com/hullrt/hull/cmd/hull-monitor").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("building hull-monitor: %v\n%s", err, out)
+	}
+	rootfs = filepath.Join(tmp, "rootfs")
+	return makeRootfs(rootfs)
+}
+
+// makeRootfs makes a root filesystem of the host's static busybox, as
+// scripts/busybox-bundle.sh does.
+func makeRootfs(dir string) error {
+	for _, d := range []string{"bin", "dev", "etc", "proc", "sys", "tmp", "root"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return err
+		}
+	}
+	data, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		return fmt.Errorf("tests need busybox-static: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bin/busybox"), data, 0o755); err != nil {
+		return err
+	}
+	list, err := exec.Command("/bin/busybox", "--list").Output()
+	if err != nil {
+		return err
+	}
+	for _, applet := range strings.Fields(string(list)) {
+		os.Symlink("busybox", filepath.Join(dir, "bin", applet))
+	}
+	return os.WriteFile(filepath.Join(dir, "etc/passwd"), []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644)
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+}
+
+// newConfig makes a bundle running args and returns the Config a monitor
+// needs for it; the test's cleanup makes sure nothing of it outlives the
+// test. The bundle and the container's directory are one, as the engine
+// makes them.
+func newConfig(t *testing.T, args ...string) Config {
+	t.Helper()
+	needRoot(t)
+	dir := t.TempDir()
+	id := fmt.Sprintf("mon-%d-%d", os.Getpid(), seq.Add(1))
+	cfg := Config{
+		ID: id, Name: "test-" + id, Image: "busybox", Bundle: dir, Dir: dir,
+		RuntimeRoot: filepath.Join(dir, "runtime"),
+		Log:         logs.Config{Path: filepath.Join(dir, id+"-json.log")},
+		Events:      filepath.Join(dir, "events.log"),
+	}
+	writeSpec(t, cfg, func(s *specs.Spec) { s.Process.Args = args })
+	t.Cleanup(func() { cleanup(t, cfg) })
+	return cfg
+}
+
+// writeSpec writes the bundle's config.json: the runtime's example spec,
+// changed by edit.
+func writeSpec(t *testing.T, cfg Config, edit func(*specs.Spec)) {
+	t.Helper()
+	s := runtime.ExampleSpec(false)
+	s.Root.Path = rootfs
+	s.Process.Terminal = false
+	s.Process.Env = append(s.Process.Env, "HOME=/root")
+	s.Linux.CgroupsPath = testCgroupParent + "/" + cfg.ID
+	edit(s)
+	data, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg.Bundle, "config.json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cleanup stops whatever a test left running and checks that nothing of
+// the container remains.
+func cleanup(t *testing.T, cfg Config) {
+	if t.Failed() {
+		if data, err := os.ReadFile(filepath.Join(cfg.Dir, logFile)); err == nil && len(data) > 0 {
+			t.Logf("monitor log:\n%s", data)
+		}
+	}
+	st, err := ReadState(cfg.Dir)
+	if err == nil && st.MonitorAlive {
+		MarkStopping(cfg.Dir)
+		unix.Kill(st.MonitorPid, unix.SIGKILL)
+	}
+	rt, _ := runtime.New(cfg.RuntimeRoot)
+	if c, err := rt.Load(cfg.ID); err == nil {
+		c.Delete(true)
+	}
+	if _, err := os.Stat("/sys/fs/cgroup/memory" + testCgroupParent + "/" + cfg.ID); err == nil {
+		t.Errorf("cgroup of %s left behind", cfg.ID)
+	}
+}
+
+// start starts cfg's monitor and fails the test if it cannot.
+func start(t *testing.T, cfg Config, attach bool) *Attachment {
+	t.Helper()
+	a, err := Start(monitorBin, cfg, attach)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if a != nil {
+		t.Cleanup(func() { a.Close() })
+	}
+	return a
+}
+
+// waitExit waits for the container's final exit, for at most a minute.
+func waitExit(t *testing.T, cfg Config) *State {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := WaitExit(ctx, cfg.Dir)
+	if err != nil {
+		t.Fatalf("WaitExit: %v", err)
+	}
+	if st == nil {
+		t.Fatal("WaitExit: no state")
+	}
+	return st
+}
+
+// readLog returns the container's logged output, by stream.
+func readLog(t *testing.T, cfg Config) (stdout, stderr string) {
+	t.Helper()
+	var o, e strings.Builder
+	err := logs.Read(context.Background(), cfg.Log, logs.ReadOptions{Tail: -1}, func(en logs.Entry) error {
+		if en.Stream == "stderr" {
+			e.Write(en.Line)
+		} else {
+			o.Write(en.Line)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String()
+}
+
+// readEvents returns the actions recorded in the events journal.
+func readEvents(t *testing.T, cfg Config) []event {
+	t.Helper()
+	data, err := os.ReadFile(cfg.Events)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []event
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var ev event
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("event %q: %v", line, err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+// eventually polls cond until it holds, for at most 30 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// killContainer sends SIGKILL to the container's init (from outside: init
+// is pid 1 of its namespace, which ignores signals it does not handle from
+// inside).
+func killContainer(t *testing.T, cfg Config) {
+	t.Helper()
+	rt, err := runtime.New(cfg.RuntimeRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := rt.Load(cfg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Signal(unix.SIGKILL, false); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,199 @@
+package monitor
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/runtime"
+)
+
+// readyMsg is what a new monitor reports to Start, once: the container
+// runs (Pid is the monitor's), or why it could not start.
+type readyMsg struct {
+	Pid   int    `json:"pid,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// Start spawns a monitor for the container cfg describes (binary is the
+// hull-monitor executable) and returns once the container runs, or with
+// the runtime's error, verbatim, when it could not start; nothing is left
+// behind then. The monitor is detached: in its own session and nobody's
+// child, it survives the caller's exit or kill -9.
+//
+// With attach, the returned Attachment is connected before the container's
+// process starts, so that it sees all of the output: it is one end of a
+// socketpair the monitor inherits, not a later connect.
+func Start(binary string, cfg Config, attach bool) (*Attachment, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(filepath.Join(cfg.Dir, configFile), data); err != nil {
+		return nil, fmt.Errorf("starting monitor: %w", err)
+	}
+	att, err := spawnMonitor(binary, cfg.Dir, attach)
+	if err != nil {
+		os.Remove(filepath.Join(cfg.Dir, configFile))
+		return nil, err
+	}
+	return att, nil
+}
+
+func (c *Config) validate() error {
+	if err := runtime.ValidateID(c.ID); err != nil {
+		return err
+	}
+	if !filepath.IsAbs(c.Dir) || !filepath.IsAbs(c.Bundle) {
+		return fmt.Errorf("monitor: Dir and Bundle must be absolute paths: %w", errdefs.ErrInvalidArgument)
+	}
+	switch c.Restart.Name {
+	case "", "no", "on-failure", "always", "unless-stopped":
+	default:
+		return fmt.Errorf("invalid restart policy %q: %w", c.Restart.Name, errdefs.ErrInvalidArgument)
+	}
+	if c.Restart.MaxRetries < 0 {
+		return fmt.Errorf("invalid restart policy: negative retry count: %w", errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+// spawnMonitor starts binary with the ready socket at fd 3 and, with
+// attach, the monitor's end of the attachment at fd 4, and waits for its
+// report. The process it starts forks the monitor and exits at once (see
+// package preamble), so it is reaped here right away.
+func spawnMonitor(binary, dir string, attach bool) (*Attachment, error) {
+	ready, readyChild, err := socketpair()
+	if err != nil {
+		return nil, err
+	}
+	defer ready.Close()
+	files := []*os.File{nil, nil, nil, readyChild}
+	var att *os.File
+	args := []string{binary, "run", dir}
+	if attach {
+		var attChild *os.File
+		if att, attChild, err = socketpair(); err != nil {
+			readyChild.Close()
+			return nil, err
+		}
+		files = append(files, attChild)
+		args = []string{binary, "run", "--attach", dir}
+	}
+	pid, err := forkMonitor(binary, args, dir, files)
+	for _, f := range files[3:] {
+		f.Close()
+	}
+	if err != nil {
+		closeFile(att)
+		return nil, err
+	}
+	msg, err := readReady(ready, dir)
+	if msg.Pid == pid {
+		go unix.Wait4(pid, nil, 0, nil) // no preamble forked it: reap it when it ends
+	} else {
+		unix.Wait4(pid, nil, 0, nil)
+	}
+	if err != nil {
+		closeFile(att)
+		return nil, err
+	}
+	if att == nil {
+		return nil, nil
+	}
+	conn, err := net.FileConn(att)
+	att.Close()
+	if err != nil {
+		return nil, fmt.Errorf("attaching: %w", err)
+	}
+	return newAttachment(conn), nil
+}
+
+// forkMonitor starts the monitor's first process in a session of its own,
+// with stdin and stdout on /dev/null and stderr on the monitor's log.
+func forkMonitor(binary string, args []string, dir string, files []*os.File) (int, error) {
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer null.Close()
+	logf, err := os.OpenFile(filepath.Join(dir, logFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("starting monitor: %w", err)
+	}
+	defer logf.Close()
+	files[0], files[1], files[2] = null, null, logf
+	fds := make([]uintptr, len(files))
+	for i, f := range files {
+		fds[i] = f.Fd()
+	}
+	env := append(monitorEnv(), "_HULL_MONITOR_DETACH=1")
+	pid, err := syscall.ForkExec(binary, args, &syscall.ProcAttr{
+		Dir: "/", Env: env, Files: fds, Sys: &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("starting monitor %s: %w", binary, err)
+	}
+	return pid, nil
+}
+
+// readReady waits for the monitor's report. A monitor that dies without
+// one left its reason in its log.
+func readReady(ready *os.File, dir string) (readyMsg, error) {
+	var msg readyMsg
+	if err := json.NewDecoder(ready).Decode(&msg); err != nil {
+		return msg, fmt.Errorf("monitor exited before starting the container%s", logTail(dir))
+	}
+	if msg.Error != "" {
+		return msg, errors.New(msg.Error)
+	}
+	return msg, nil
+}
+
+// logTail returns the end of the monitor's log, for an error message.
+func logTail(dir string) string {
+	data, err := os.ReadFile(filepath.Join(dir, logFile))
+	if err != nil || len(data) == 0 {
+		return ""
+	}
+	s := strings.TrimSpace(string(data[max(0, len(data)-512):]))
+	return ": " + s[strings.LastIndexByte(s, '\n')+1:]
+}
+
+// monitorEnv is the caller's environment without hull's internal
+// variables, which would make a child act as a monitor's own re-execution.
+func monitorEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "_HULL_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// socketpair returns a connected pair of stream sockets, close-on-exec.
+func socketpair() (*os.File, *os.File, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating socketpair: %w", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "socketpair"), os.NewFile(uintptr(fds[1]), "socketpair"), nil
+}
+
+func closeFile(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
+}
