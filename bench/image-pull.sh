@@ -45,7 +45,7 @@ if ((${#missing[@]})); then
 fi
 
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/hull-image-bench.XXXXXX")
-registry_pid='' ctd_pid='' ctd_dir=''
+registry_pid='' ctd_pid='' ctd_dir='' child=''
 
 # unmount_under unmounts everything mounted at or below $1, deepest first.
 unmount_under() {
@@ -54,7 +54,7 @@ unmount_under() {
 }
 cleanup() {
 	set +e
-	for pid in $ctd_pid $registry_pid; do
+	for pid in $child $ctd_pid $registry_pid; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
@@ -63,6 +63,17 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# child runs a long command in the background and waits for it: bash runs
+# a trap only once its foreground command ends, but interrupts `wait`.
+child() {
+	"$@" &
+	child=$!
+	wait "$child"
+	local rc=$?
+	child=''
+	return "$rc"
+}
 
 # fail says which step failed and shows the end of its log.
 fail() {
@@ -111,7 +122,8 @@ skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$work/layout:lates
 	fail "pushing the image"
 
 # ctd_start runs a private containerd with its root, state and sockets in
-# $1 (no CRI plugin); ctd_stop stops it and unmounts what it left.
+# $1 (no CRI plugin) for "${ctrcmd[@]}" to talk to; ctd_stop stops it and
+# unmounts what it left.
 ctd_start() {
 	ctd_dir=$1
 	mkdir -p "$ctd_dir"
@@ -129,8 +141,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 EOF
 	containerd --config "$ctd_dir/config.toml" >"$ctd_dir/log" 2>&1 &
 	ctd_pid=$!
+	ctrcmd=(ctr -a "$ctd_dir/sock" -n bench)
 	for _ in {1..100}; do
-		ctr -a "$ctd_dir/sock" version >/dev/null 2>&1 && return 0
+		"${ctrcmd[@]}" version >/dev/null 2>&1 && return 0
 		kill -0 "$ctd_pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -143,7 +156,6 @@ ctd_stop() {
 	ctd_pid=''
 	unmount_under "$ctd_dir"
 }
-ctr_() { ctr -a "$ctd_dir/sock" -n bench "$@"; }
 
 have_ctd=1
 if ctd_start "$work/ctd-probe"; then ctd_stop; else
@@ -158,7 +170,7 @@ timed() {
 	shift 2
 	sync
 	t0=$EPOCHREALTIME
-	"$@" >>"$work/log" 2>&1 || fail "$tool $step (run $run)"
+	child "$@" >>"$work/log" 2>&1 || fail "$tool $step (run $run)"
 	t1=$EPOCHREALTIME
 	echo "$tool $step $run $((${t1/./} - ${t0/./}))" >>"$work/times"
 }
@@ -170,16 +182,17 @@ run_hull() {
 }
 run_umoci() {
 	local dir=$work/runs/$run/umoci
+	mkdir -p "$dir"
 	timed umoci pull skopeo --insecure-policy copy -q --src-tls-verify=false "docker://$ref" "oci:$dir/layout:latest"
 	timed umoci unpack umoci raw unpack --image "$dir/layout:latest" "$dir/rootfs"
 }
 run_containerd() {
 	ctd_start "$work/runs/$run/ctd" || fail "starting containerd"
-	timed containerd pull ctr_ content fetch --plain-http "$ref"
-	timed containerd unpack ctr_ image pull --plain-http "$ref"
+	timed containerd pull "${ctrcmd[@]}" content fetch --plain-http "$ref"
+	timed containerd unpack "${ctrcmd[@]}" image pull --plain-http "$ref"
 	ctd_stop
 	ctd_start "$work/runs/$run/ctd-e2e" || fail "starting containerd"
-	timed containerd pull+unpack ctr_ image pull --plain-http "$ref"
+	timed containerd pull+unpack "${ctrcmd[@]}" image pull --plain-http "$ref"
 	ctd_stop
 }
 
@@ -193,7 +206,7 @@ dev=$(basename "$(df --output=source "$work" | tail -n1)")
 if [[ ${SETTLE:-1} != 0 && $(cat "/sys/fs/ext4/$dev/journal_task" 2>/dev/null) == "<none>" ]]; then
 	echo "image-pull.sh: $work is on ext4 without a journal; waiting 60 s for deleted inodes to age out" >&2
 	sync
-	sleep 60
+	child sleep 60
 fi
 
 tools=(hull umoci)
@@ -232,4 +245,8 @@ for step in ("pull", "unpack", "pull+unpack"):
     h = med("hull", step)
     print(f"{step:<13}" + "".join(f"{med(c, step):>20.0f}" for c in cols)
           + "".join(f"{med(p, step) / h:>20.2f}" for p in peers))
+print("\nspread (min-max, ms)")
+for step in ("pull", "unpack", "pull+unpack"):
+    spread = lambda c: f"{min(times[c][step].values()):.0f}-{max(times[c][step].values()):.0f}"
+    print(f"{step:<13}" + "".join(f"{spread(c):>20}" for c in cols))
 EOF
