@@ -33,6 +33,9 @@ var (
 const testCgroupParent = "/hull-monitor-test"
 
 func TestMain(m *testing.M) {
+	if env := os.Getenv("HULL_MONITOR_TEST_CALLER"); env != "" {
+		startAndHang(env)
+	}
 	if os.Geteuid() != 0 {
 		os.Exit(m.Run()) // every test skips
 	}
@@ -54,7 +57,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// setup builds hull-monitor (or takes the one HULL_MONITOR_BINARY names,
+// such as the static build, to measure it) and the root filesystem.
 func setup(tmp string) error {
+	rootfs = filepath.Join(tmp, "rootfs")
+	if monitorBin = os.Getenv("HULL_MONITOR_BINARY"); monitorBin != "" {
+		return makeRootfs(rootfs)
+	}
 	monitorBin = filepath.Join(tmp, "hull-monitor")
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -64,7 +73,6 @@ func setup(tmp string) error {
 	if err != nil {
 		return fmt.Errorf("building hull-monitor: %v\n%s", err, out)
 	}
-	rootfs = filepath.Join(tmp, "rootfs")
 	return makeRootfs(rootfs)
 }
 
@@ -256,4 +264,54 @@ func killContainer(t *testing.T, cfg Config) {
 	if err := c.Signal(unix.SIGKILL, false); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// startAndHang is the test binary as a short-lived caller of Start (see
+// TestDetachedSurvivesCaller): it starts the monitor the environment
+// describes, says so, and waits to be killed.
+func startAndHang(env string) {
+	var args struct {
+		Binary string
+		Config Config
+	}
+	if err := json.Unmarshal([]byte(env), &args); err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	if _, err := Start(args.Binary, args.Config, false); err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	fmt.Println("started")
+	select {}
+}
+
+// parentPid returns the parent of pid, from /proc/PID/stat.
+func parentPid(t *testing.T, pid int) int {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	var ppid int
+	fmt.Sscan(fields[1], &ppid)
+	return ppid
+}
+
+// processesIn returns the pids whose command line mentions s.
+func processesIn(s string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		var pid int
+		if _, err := fmt.Sscan(e.Name(), &pid); err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && strings.Contains(string(cmd), s) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }

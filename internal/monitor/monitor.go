@@ -127,10 +127,12 @@ func run(dir string, attached bool) int {
 		err = m.firstStart(first)
 	}
 	if err != nil {
-		json.NewEncoder(ready).Encode(readyMsg{Error: err.Error()})
+		// Cleaned up before the report: once Start returns, nothing of
+		// the monitor may be left.
 		if m != nil {
 			m.closeListener()
 		}
+		json.NewEncoder(ready).Encode(readyMsg{Error: err.Error()})
 		return 1
 	}
 	json.NewEncoder(ready).Encode(readyMsg{Pid: os.Getpid()})

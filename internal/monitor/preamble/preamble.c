@@ -7,14 +7,17 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_IDLE_FDS 16
+#define MAX_DROPS 32
 
 static void detach(void)
 {
@@ -63,6 +66,50 @@ static int zombie_child(void)
 	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0;
 }
 
+/*
+ * Drops this process's read-only file mappings (its binary's code and
+ * constants, and a dynamic build's C library and loader), which start-up
+ * and the kernel's fault-around brought in: most of a MiB of resident
+ * pages the wait never uses. Only mappings without a private copy of any
+ * page (smaps' "Anonymous: 0 kB") go: their pages are the file's, so
+ * nothing is lost; the few the wait touches come back at once, the rest
+ * when the Go runtime starts. A RELRO segment, which the loader (or a
+ * static binary's start-up, for its IFUNCs) wrote before making it
+ * read-only, has private pages and stays.
+ */
+static void drop_file_pages(void)
+{
+	char line[512];
+	unsigned long ranges[MAX_DROPS][2], start = 0, end = 0;
+	int i, nranges = 0, candidate = 0;
+	FILE *smaps = fopen("/proc/self/smaps", "re");
+
+	if (!smaps)
+		return;
+	while (nranges < MAX_DROPS && fgets(line, sizeof(line), smaps)) {
+		char perms[5];
+		unsigned long anon, s, e;
+		/* sscanf stores what it parsed even when a later part fails,
+		 * and "AnonHugePages:" starts with a hex digit. */
+		if (sscanf(line, "%lx-%lx %4s", &s, &e, perms) == 3) {
+			start = s;
+			end = e;
+			candidate = perms[1] == '-' && strchr(line, '/') != NULL;
+		} else if (candidate && sscanf(line, "Anonymous: %lu kB", &anon) == 1) {
+			if (anon == 0) {
+				ranges[nranges][0] = start;
+				ranges[nranges][1] = end;
+				nranges++;
+			}
+			candidate = 0;
+		}
+	}
+	fclose(smaps);
+	/* Only now: the code above would bring the pages straight back. */
+	for (i = 0; i < nranges; i++)
+		madvise((void *)ranges[i][0], ranges[i][1] - ranges[i][0], MADV_DONTNEED);
+}
+
 static void wait_idle(const char *spec)
 {
 	struct pollfd fds[MAX_IDLE_FDS + 1];
@@ -85,6 +132,7 @@ static void wait_idle(const char *spec)
 	 * here (the Go side's handler took it), only a zombie. */
 	if (zombie_child())
 		goto out;
+	drop_file_pages();
 	for (;;) {
 		struct timespec ts, *timeout = NULL;
 		if (deadline > 0) {
