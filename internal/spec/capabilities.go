@@ -4,12 +4,14 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/hullrt/hull/internal/capabilities"
 )
 
-// allCapabilities returns every capability both this build and the running
-// kernel know: what "ALL" and --privileged mean, as in Docker.
-func allCapabilities() []string {
+// knownCapabilities returns every capability both this build and the
+// running kernel know: the names --cap-add and --cap-drop accept.
+func knownCapabilities() []string {
 	known := capabilities.Known()
 	last, err := capabilities.LastCap()
 	if err != nil {
@@ -24,10 +26,27 @@ func allCapabilities() []string {
 	return out
 }
 
+// allCapabilities is what "ALL" and --privileged give: every known
+// capability that hull itself may pass on, i.e. that is in its own
+// bounding set. Docker takes every capability of the kernel, which fails
+// to start on a host that withholds one from the engine (such as
+// CAP_SYS_RESOURCE on hull's test machines); a capability asked for by name
+// still fails there, with the runtime's clear error.
+func allCapabilities() []string {
+	var out []string
+	for _, name := range knownCapabilities() {
+		c, _ := capabilities.Parse(name)
+		if held, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0); err != nil || held == 1 {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // normalizeCaps spells each of names as config.json does ("CAP_NET_ADMIN"
 // for "net_admin"), keeping "ALL" as it is, and refuses a name the host
 // does not know, in Docker's words.
-func normalizeCaps(names []string, all []string) ([]string, error) {
+func normalizeCaps(names []string, known []string) ([]string, error) {
 	var out []string
 	for _, n := range names {
 		n = strings.ToUpper(n)
@@ -38,7 +57,7 @@ func normalizeCaps(names []string, all []string) ([]string, error) {
 		if !strings.HasPrefix(n, "CAP_") {
 			n = "CAP_" + n
 		}
-		if !slices.Contains(all, n) {
+		if !slices.Contains(known, n) {
 			return nil, invalid("unknown capability: %q", n)
 		}
 		out = append(out, n)
@@ -47,30 +66,31 @@ func normalizeCaps(names []string, all []string) ([]string, error) {
 }
 
 // containerCaps computes a container's capability set the way Docker does:
-// privileged gets all; "--cap-add ALL" gets all but the dropped ones;
+// privileged gets all (see allCapabilities); "--cap-add ALL" gets all but
+// the dropped ones;
 // "--cap-drop ALL" gets only the added ones; otherwise Docker's default set
 // (capabilities.Default) minus the dropped plus the added.
 func containerCaps(privileged bool, add, drop []string) ([]string, error) {
-	all := allCapabilities()
 	if privileged {
-		return all, nil
+		return allCapabilities(), nil
 	}
 	base := capabilities.Default()
 	if len(add) == 0 && len(drop) == 0 {
 		return base, nil
 	}
-	add, err := normalizeCaps(add, all)
+	known := knownCapabilities()
+	add, err := normalizeCaps(add, known)
 	if err != nil {
 		return nil, err
 	}
-	drop, err = normalizeCaps(drop, all)
+	drop, err = normalizeCaps(drop, known)
 	if err != nil {
 		return nil, err
 	}
 	var caps []string
 	switch {
 	case slices.Contains(add, "ALL"):
-		base, add = all, nil
+		base, add = allCapabilities(), nil
 	case slices.Contains(drop, "ALL"):
 		base = nil
 	}

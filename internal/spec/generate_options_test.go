@@ -78,7 +78,6 @@ func TestGenerateNamespaces(t *testing.T) {
 	}
 }
 
-
 func TestGenerateSysctls(t *testing.T) {
 	s := generate(t, busyboxImage, Options{Sysctls: map[string]string{
 		"net.ipv4.ip_unprivileged_port_start": "1024", "kernel.shmmax": "1000", "fs.mqueue.msg_max": "20", "kernel.domainname": "x",

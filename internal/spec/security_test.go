@@ -155,7 +155,7 @@ func TestContainerCaps(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
-	if !slices.Contains(all, "CAP_SYS_ADMIN") || len(all) < 38 {
+	if !slices.Contains(all, "CAP_SYS_ADMIN") || len(all) < 30 {
 		t.Errorf("all capabilities: %q", all)
 	}
 }
