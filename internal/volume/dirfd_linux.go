@@ -2,6 +2,7 @@ package volume
 
 import (
 	"errors"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -15,8 +16,14 @@ import (
 // following a symlink, so a link planted anywhere in the tree never
 // redirects the walk outside it.
 
-// readDirNames lists the directory open as fd, sorted; fd stays open.
+// readDirNames lists the directory open as fd, sorted; fd stays open and
+// may be listed again.
 func readDirNames(fd int) ([]string, error) {
+	// The duplicate shares fd's offset: start at the beginning, whatever
+	// an earlier listing left.
+	if _, err := unix.Seek(fd, 0, io.SeekStart); err != nil {
+		return nil, err
+	}
 	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
