@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -43,8 +44,18 @@ func deviceFromPath(p string) (specs.LinuxDevice, error) {
 // devicesFor resolves one --device as Docker does: a symlink on the host is
 // followed; a device node becomes one device; a directory gives every
 // device node below it, at the same place below the container path. Each
-// device gets a cgroup rule with the mapping's permissions.
+// device gets a cgroup rule with the mapping's permissions ("rwm" if it
+// has none). A mapping without a container path uses the host's.
 func devicesFor(m DeviceMapping) ([]specs.LinuxDevice, []specs.LinuxDeviceCgroup, error) {
+	if m.PathInContainer == "" {
+		m.PathInContainer = m.PathOnHost
+	}
+	if !path.IsAbs(m.PathInContainer) {
+		return nil, nil, invalid("%s is not an absolute path", m.PathInContainer)
+	}
+	if m.CgroupPermissions == "" {
+		m.CgroupPermissions = "rwm"
+	}
 	src := m.PathOnHost
 	if resolved, err := filepath.EvalSymlinks(src); err == nil {
 		src = resolved

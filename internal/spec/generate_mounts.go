@@ -152,6 +152,9 @@ func withoutOption(opts []string, o string) []string {
 func rootPropagation(mounts []specs.Mount) string {
 	prop := ""
 	for _, m := range mounts {
+		if m.Type != "bind" && !slices.Contains(m.Options, "bind") && !slices.Contains(m.Options, "rbind") {
+			continue
+		}
 		for _, o := range m.Options {
 			switch o {
 			case "shared", "rshared":

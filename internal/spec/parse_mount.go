@@ -163,8 +163,7 @@ type mountFields struct {
 	r         MountRequest
 	prefixes  map[string]bool // which type-specific options were given
 	tmpfsSize int64
-	tmpfsMode uint64
-	hasMode   bool
+	tmpfsMode uint64 // 0: not given
 }
 
 // set applies one key[=value] field of --mount.
@@ -220,7 +219,6 @@ func (m *mountFields) apply(key, val string, hasValue bool, field string) error 
 		if m.tmpfsMode, err = strconv.ParseUint(val, 8, 32); err != nil {
 			return invalid("invalid value for %s: %s", key, val)
 		}
-		m.hasMode = true
 	default:
 		return invalid("unknown option '%s' in '%s'", key, field)
 	}
@@ -256,7 +254,7 @@ func setKeyValue(m map[string]string, kv string) map[string]string {
 // the size in the largest unit that divides it, as Docker does.
 func (m *mountFields) tmpfsOptions() []string {
 	var opts []string
-	if m.hasMode && m.tmpfsMode != 0 {
+	if m.tmpfsMode != 0 {
 		opts = append(opts, "mode="+strconv.FormatUint(m.tmpfsMode, 8))
 	}
 	if m.tmpfsSize != 0 {

@@ -199,3 +199,45 @@ touch /sys/kernel/x 2>&1 | grep -q 'Read-only' && echo sys-ro || echo sys-rw`},
 	})
 	expectLines(t, out, "Seccomp:\t0", "has-loop-control", "sys-rw")
 }
+
+// Binds, volumes' read-only binds, ulimits, sysctls and devices reach the
+// container as Docker's flags describe them.
+func TestRunMountsAndLimits(t *testing.T) {
+	host := t.TempDir()
+	if err := os.WriteFile(filepath.Join(host, "file"), []byte("from the host\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var mounts []MountRequest
+	for _, v := range []string{host + ":/data:ro", host + ":/rw"} {
+		r, err := ParseVolume(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mounts = append(mounts, r)
+	}
+	opts := Options{
+		Ulimits: []Ulimit{{Name: "nofile", Soft: 100, Hard: 200}},
+		Sysctls: map[string]string{"net.ipv4.ip_forward": "1"},
+		Devices: []DeviceMapping{{PathOnHost: "/dev/null", PathInContainer: "/dev/mynull", CgroupPermissions: "rwm"}},
+		Env:     []string{"GREETING=hello there"},
+		Cmd: []string{"sh", "-c", `cat /data/file
+touch /data/new 2>/dev/null && echo data-writable || echo data-read-only
+touch /rw/new && echo rw-writable
+echo "nofile=$(ulimit -n)"
+cat /proc/sys/net/ipv4/ip_forward
+echo x > /dev/mynull && echo device-ok
+echo "$GREETING"`},
+	}
+	for _, r := range mounts {
+		m, err := r.Mount(r.Source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Mounts = append(opts.Mounts, m)
+	}
+	out := runGenerated(t, opts)
+	expectLines(t, out, "from the host", "data-read-only", "rw-writable", "nofile=100", "1", "device-ok", "hello there")
+	if _, err := os.Stat(filepath.Join(host, "new")); err != nil {
+		t.Errorf("the write through the rw bind did not reach the host: %v", err)
+	}
+}
