@@ -107,7 +107,9 @@ type Options struct {
 // process's oom_score_adj is left alone unless OomScoreAdj is set
 // (lowering it needs CAP_SYS_RESOURCE); /dev/shm is the container's own
 // tmpfs rather than a host directory bound in; no AppArmor profile is
-// applied by default.
+// applied by default; --privileged and --cap-add ALL give the capabilities
+// hull itself holds rather than every one the kernel knows (see
+// allCapabilities).
 func Generate(img *ocispec.ImageConfig, opts *Options) (*specs.Spec, error) {
 	if opts == nil || opts.ID == "" {
 		return nil, invalid("a container ID is required")

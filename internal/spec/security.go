@@ -19,8 +19,8 @@ type Security struct {
 	// no profile of its own ("docker-default"), so only a profile already
 	// loaded on the host can be named.
 	AppArmorProfile string
-	// Unconfined system paths (systempaths=unconfined): nothing of /proc
-	// and /sys is masked or made read-only.
+	// UnmaskedPaths (systempaths=unconfined): nothing of /proc and /sys
+	// is masked or made read-only.
 	UnmaskedPaths bool
 	// WritableCgroups (writable-cgroups=true) mounts /sys/fs/cgroup
 	// read-write.
