@@ -45,7 +45,7 @@ type Config struct {
 	StdinOnce bool `json:"stdinOnce,omitempty"`
 	// ConsoleSize is the terminal's size (rows, columns) before the
 	// process starts; zero leaves the kernel's default.
-	ConsoleSize [2]uint16 `json:"consoleSize,omitempty"`
+	ConsoleSize [2]uint16 `json:"consoleSize,omitzero"`
 	// Log is where output is kept; an empty Path keeps none.
 	Log logs.Config `json:"log"`
 	// Restart says when the monitor starts the container again.

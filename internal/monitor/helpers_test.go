@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -150,10 +151,12 @@ func writeSpec(t *testing.T, cfg Config, edit func(*specs.Spec)) {
 // cleanup stops whatever a test left running and checks that nothing of
 // the container remains.
 func cleanup(t *testing.T, cfg Config) {
-	if t.Failed() {
-		if data, err := os.ReadFile(filepath.Join(cfg.Dir, logFile)); err == nil && len(data) > 0 {
-			t.Logf("monitor log:\n%s", data)
-		}
+	data, _ := os.ReadFile(filepath.Join(cfg.Dir, logFile))
+	if bytes.Contains(data, []byte("DATA RACE")) || bytes.Contains(data, []byte("panic:")) {
+		t.Errorf("the monitor crashed or raced")
+	}
+	if t.Failed() && len(data) > 0 {
+		t.Logf("monitor log:\n%s", data)
 	}
 	st, err := ReadState(cfg.Dir)
 	if err == nil && st.MonitorAlive {

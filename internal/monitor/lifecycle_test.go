@@ -259,3 +259,27 @@ func TestWaitExitCancelled(t *testing.T) {
 	killContainer(t, cfg)
 	waitExit(t, cfg)
 }
+
+// TestNoLogAndSecondStart: without a log path nothing is logged (the
+// attachment still sees the output), and a second monitor for a running
+// container is refused.
+func TestNoLogAndSecondStart(t *testing.T) {
+	cfg := newConfig(t, "sh", "-c", "echo hi; read x")
+	cfg.Log.Path = ""
+	cfg.OpenStdin = true
+	a := start(t, cfg, true)
+	if _, err := Start(monitorBin, cfg, false); !errors.Is(err, errdefs.ErrConflict) {
+		t.Errorf("second Start: %v, want a conflict", err)
+	}
+	var out strings.Builder
+	code, err := a.Stream(context.Background(), strings.NewReader("\n"), &out, nil)
+	if err != nil || code != 0 || out.String() != "hi\n" {
+		t.Fatalf("Stream = %d, %v, %q", code, err, out.String())
+	}
+	entries, _ := os.ReadDir(cfg.Dir)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".log") && e.Name() != logFile && e.Name() != "events.log" {
+			t.Errorf("log file %s written", e.Name())
+		}
+	}
+}

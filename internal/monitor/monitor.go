@@ -115,6 +115,9 @@ func run(dir string, attached bool) int {
 	var first *client
 	m, err := newMonitor(dir)
 	if err == nil {
+		err = checkNoMonitor(dir)
+	}
+	if err == nil {
 		if attached {
 			unix.CloseOnExec(4)
 			first, err = m.inheritedClient(os.NewFile(4, "attach"))

@@ -36,6 +36,9 @@ func Start(binary string, cfg Config, attach bool) (*Attachment, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	if err := checkNoMonitor(cfg.Dir); err != nil {
+		return nil, err
+	}
 	data, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, err
@@ -63,8 +66,21 @@ func (c *Config) validate() error {
 	default:
 		return fmt.Errorf("invalid restart policy %q: %w", c.Restart.Name, errdefs.ErrInvalidArgument)
 	}
+	if len(c.OnExit) > 0 && c.OnExit[0] == "" {
+		return fmt.Errorf("monitor: empty on-exit command: %w", errdefs.ErrInvalidArgument)
+	}
 	if c.Restart.MaxRetries < 0 {
 		return fmt.Errorf("invalid restart policy: negative retry count: %w", errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+// checkNoMonitor refuses a second monitor for a container whose monitor
+// still runs: it would take over the attach socket.
+func checkNoMonitor(dir string) error {
+	st, err := ReadState(dir)
+	if err == nil && st.MonitorAlive && st.Status != StatusExited {
+		return fmt.Errorf("container in %s already has a monitor (pid %d): %w", dir, st.MonitorPid, errdefs.ErrConflict)
 	}
 	return nil
 }
