@@ -11,11 +11,17 @@ all: build
 # loader saves about 0.5 ms each time.
 LDFLAGS ?= -s -w -linkmode external -extldflags -static
 
+# hull-monitor re-executes itself as every container's init, so it is
+# static for the same reason. hull-init runs inside containers, whose images
+# have no libc to offer: it is pure Go and static by construction.
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/hull-oci ./cmd/hull-oci
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/hull-monitor ./cmd/hull-monitor
+	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o bin/hull-init ./cmd/hull-init
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/hull ./cmd/hull
 
 install: build
-	install -D -m 0755 bin/hull-oci $(DESTDIR)$(PREFIX)/bin/hull-oci
+	for b in hull hull-oci hull-monitor hull-init; do install -D -m 0755 bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b; done
 
 # Unit and black-box tests (root-only tests skip without root), then the
 # OCI conformance suite compared against crun.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/hullrt/hull/internal/engine"
 	"github.com/hullrt/hull/internal/images"
 )
 
@@ -24,6 +25,7 @@ const exitEngineError = 125
 // globals are the flags that come before the command.
 type globals struct {
 	root     string
+	execRoot string
 	insecure []string
 	mirrors  []string
 	debug    bool
@@ -36,9 +38,26 @@ type env struct {
 	stdout, stderr io.Writer
 	g              globals
 	svc            *images.Service
+	eng            *engine.Engine
+}
+
+// engine opens the container engine on first use; it brings its own image
+// service, which images() then shares.
+func (e *env) engine() (*engine.Engine, error) {
+	if e.eng == nil {
+		eng, err := engine.Open(engine.Options{Root: e.g.root, ExecRoot: e.g.execRoot})
+		if err != nil {
+			return nil, fmt.Errorf("opening %s: %w", e.g.root, err)
+		}
+		e.eng = eng
+	}
+	return e.eng, nil
 }
 
 func (e *env) images() (*images.Service, error) {
+	if e.eng != nil {
+		return e.eng.Images(), nil
+	}
 	if e.svc == nil {
 		svc, err := images.Open(e.g.root)
 		if err != nil {
@@ -96,17 +115,32 @@ func run(ctx context.Context, e *env, args []string) int {
 	if err == nil {
 		err = dispatch(ctx, e, rest)
 	}
-	if e.svc != nil {
+	if e.eng != nil {
+		e.eng.Close()
+	} else if e.svc != nil {
 		e.svc.Close()
 	}
+	var status exitStatus
+	var startErr *engine.ExitError
 	switch {
 	case err == nil, errors.Is(err, errHelp):
 		return 0
+	case errors.As(err, &status):
+		return int(status)
+	case errors.As(err, &startErr):
+		fmt.Fprintf(e.stderr, "hull: %s\n", oneLine(err))
+		return startErr.Code
 	default:
 		fmt.Fprintf(e.stderr, "hull: %s\n", oneLine(err))
 		return exitEngineError
 	}
 }
+
+// exitStatus is returned by a command that ends with a status of its own
+// and nothing to print: `hull run` passing on its container's exit code.
+type exitStatus int
+
+func (s exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(s)) }
 
 // oneLine keeps an error to the single line scripts expect.
 func oneLine(err error) string {
@@ -123,6 +157,7 @@ func parseGlobals(e *env, args []string) ([]string, error) {
 	var version bool
 	fs := newFlagSet("hull", "hull [OPTIONS] COMMAND", e.stdout)
 	fs.String(&e.g.root, "", "root", "Where hull keeps its data (env HULL_ROOT)")
+	fs.String(&e.g.execRoot, "", "exec-root", "Where hull keeps runtime state (default /run/hull, or ROOT/exec for another root)")
 	fs.Strings(&e.g.insecure, "", "insecure-registry", "Reach this registry over plain HTTP")
 	fs.Strings(&e.g.mirrors, "", "registry-mirror", "A mirror tried before Docker Hub")
 	fs.Bool(&e.g.debug, "D", "debug", "Enable debug output")

@@ -43,6 +43,22 @@ func Prepare(c *Config) error {
 	if err := r.setupDev(); err != nil {
 		return fmt.Errorf("setting up /dev: %w", withKind(err))
 	}
+	return r.createCwd()
+}
+
+// createCwd makes process.cwd when the image lacks it, as runc does (and
+// Docker relies on for a WORKDIR that only the run names): inside the
+// rootfs, never through a symlink out of it.
+func (r *root) createCwd() error {
+	p := r.c.Spec.Process
+	if p == nil || p.Cwd == "" || p.Cwd == "/" {
+		return nil
+	}
+	t, err := r.dir(path.Clean(p.Cwd), false)
+	if err != nil {
+		return fmt.Errorf("creating process.cwd %q: %w", p.Cwd, withKind(err))
+	}
+	t.close()
 	return nil
 }
 

@@ -1,0 +1,153 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/events"
+)
+
+// CreateRequest is Docker's container create request: a name (empty for a
+// generated one) and the two configs of the Docker Engine API.
+type CreateRequest struct {
+	Name       string
+	Config     *container.Config
+	HostConfig *container.HostConfig
+}
+
+// Create makes a container from an image without starting it: a record, a
+// writable snapshot on the image and references on its volumes. It returns
+// the new container's record. On failure nothing is left behind.
+func (e *Engine) Create(ctx context.Context, req CreateRequest) (c *Container, err error) {
+	if req.Config == nil || req.Config.Image == "" {
+		return nil, fmt.Errorf("no image given: %w", errdefs.ErrInvalidArgument)
+	}
+	cfg, hc := *req.Config, container.HostConfig{}
+	if req.HostConfig != nil {
+		hc = *req.HostConfig
+	}
+	if err := validateHostConfig(&hc); err != nil {
+		return nil, err
+	}
+	img, err := e.images.Get(ctx, cfg.Image)
+	if err != nil {
+		return nil, err
+	}
+	c = &Container{ID: newID(), Created: time.Now().UTC(), Config: &cfg, HostConfig: &hc, Image: img.ID.String()}
+	if err := os.Mkdir(e.dir(c.ID), 0o700); err != nil {
+		return nil, fmt.Errorf("creating container directory: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			e.undoCreate(ctx, c)
+		}
+	}()
+	if err := e.claim(c, req.Name); err != nil {
+		return nil, err
+	}
+	// The record goes down before anything else is made, so that whatever
+	// a kill -9 interrupts below, `hull rm` finds the container and cleans.
+	if err := e.save(c); err != nil {
+		return nil, err
+	}
+	key := cfg.Image
+	if img.ID != "" {
+		key = img.ID.String()
+	}
+	_, imgConfig, err := e.images.PrepareRootfs(ctx, key, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("preparing the root filesystem: %w", err)
+	}
+	c.Rootfs = true
+	mergeImageConfig(c.Config, imgConfig.Config)
+	args := processArgs(c.Config)
+	if len(args) == 0 {
+		return nil, fmt.Errorf("no command specified: %w", errdefs.ErrInvalidArgument)
+	}
+	c.Path, c.Args = args[0], args[1:]
+	reqs, err := e.requests(c.Config, c.HostConfig)
+	if err != nil {
+		return nil, err
+	}
+	if c.Mounts, err = e.resolveMounts(c.ID, reqs); err != nil {
+		return nil, err
+	}
+	if err := e.save(c); err != nil {
+		return nil, err
+	}
+	e.emit(c, "create", nil)
+	return c, nil
+}
+
+// claim gives the container its name: the one asked for, or a generated one.
+func (e *Engine) claim(c *Container, name string) error {
+	if name != "" {
+		c.Name = name
+		return e.claimName(name, c.ID)
+	}
+	var err error
+	for retry := range 10 {
+		c.Name = randomName(retry)
+		if err = e.claimName(c.Name, c.ID); !errors.Is(err, errdefs.ErrConflict) {
+			return err
+		}
+	}
+	return err
+}
+
+// undoCreate removes what a failed Create made.
+func (e *Engine) undoCreate(ctx context.Context, c *Container) {
+	e.releaseMounts(c.ID, c.Mounts, true)
+	if c.Rootfs {
+		e.images.RemoveRootfs(ctx, c.ID)
+	}
+	if c.Name != "" {
+		e.releaseName(c.Name, c.ID)
+	}
+	os.RemoveAll(e.dir(c.ID))
+}
+
+// validateHostConfig refuses what the engine cannot honour, before anything
+// is made.
+func validateHostConfig(hc *container.HostConfig) error {
+	switch hc.RestartPolicy.Name {
+	case "", container.RestartPolicyDisabled, container.RestartPolicyAlways, container.RestartPolicyUnlessStopped:
+		if hc.RestartPolicy.MaximumRetryCount != 0 {
+			return fmt.Errorf("maximum retry count cannot be used with restart policy '%s': %w", hc.RestartPolicy.Name, errdefs.ErrInvalidArgument)
+		}
+	case container.RestartPolicyOnFailure:
+		if hc.RestartPolicy.MaximumRetryCount < 0 {
+			return fmt.Errorf("invalid restart policy: maximum retry count cannot be negative: %w", errdefs.ErrInvalidArgument)
+		}
+	default:
+		return fmt.Errorf("invalid restart policy '%s': %w", hc.RestartPolicy.Name, errdefs.ErrInvalidArgument)
+	}
+	if hc.AutoRemove && hc.RestartPolicy.Name != "" && hc.RestartPolicy.Name != container.RestartPolicyDisabled {
+		return fmt.Errorf("can't create 'AutoRemove' container with restart policy: %w", errdefs.ErrInvalidArgument)
+	}
+	switch string(hc.NetworkMode) {
+	case "", "default", "none", "host", "bridge":
+	default:
+		return fmt.Errorf("network mode %q is not supported yet: %w", hc.NetworkMode, errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+// emit appends a container event; a journal that cannot be written never
+// fails the operation it reports.
+func (e *Engine) emit(c *Container, action string, attrs map[string]string) {
+	a := map[string]string{"name": c.Name, "image": c.Config.Image}
+	for k, v := range c.Config.Labels {
+		a[k] = v
+	}
+	for k, v := range attrs {
+		a[k] = v
+	}
+	e.events.Append(events.Event{Type: "container", Action: action, Actor: events.Actor{ID: c.ID, Attributes: a}})
+}

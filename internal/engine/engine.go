@@ -1,0 +1,120 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/hullrt/hull/internal/events"
+	"github.com/hullrt/hull/internal/images"
+	"github.com/hullrt/hull/internal/runtime"
+	"github.com/hullrt/hull/internal/volume"
+)
+
+// DefaultRoot and DefaultExecRoot are where a root engine keeps its data and
+// its runtime state.
+const (
+	DefaultRoot     = "/var/lib/hull"
+	DefaultExecRoot = "/run/hull"
+)
+
+// Options say where the engine lives and which helper programs it starts.
+type Options struct {
+	// Root holds images, containers, volumes and events.
+	Root string
+	// ExecRoot holds the runtime's state, which must not outlive a boot.
+	// Default: DefaultExecRoot for the default Root, else Root/exec.
+	ExecRoot string
+	// Monitor, Init and Hull are the hull-monitor, hull-init and hull
+	// executables. Default: the file of that name beside this executable,
+	// else the one on $PATH.
+	Monitor, Init, Hull string
+}
+
+// Engine is the container engine over one root. It holds no lock and no
+// process of its own, so any number of Engines (in any number of processes)
+// may share a root.
+type Engine struct {
+	root, execRoot string
+	bins           binaries
+	images         *images.Service
+	volumes        *volume.Store
+	events         *events.Journal
+	runtime        *runtime.Runtime
+}
+
+// binaries are the programs the engine starts.
+type binaries struct{ monitor, init, hull string }
+
+// Open opens the engine's stores under opts.Root, creating them if needed.
+func Open(opts Options) (*Engine, error) {
+	if opts.Root == "" {
+		opts.Root = DefaultRoot
+	}
+	if opts.ExecRoot == "" {
+		opts.ExecRoot = filepath.Join(opts.Root, "exec")
+		if filepath.Clean(opts.Root) == DefaultRoot {
+			opts.ExecRoot = DefaultExecRoot
+		}
+	}
+	e := &Engine{root: opts.Root, execRoot: opts.ExecRoot}
+	e.bins = binaries{
+		monitor: findBinary(opts.Monitor, "hull-monitor"),
+		init:    findBinary(opts.Init, "hull-init"),
+		hull:    findBinary(opts.Hull, "hull"),
+	}
+	if err := os.MkdirAll(filepath.Join(e.root, "containers", "names"), 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", e.root, err)
+	}
+	var err error
+	if e.images, err = images.Open(e.root); err != nil {
+		return nil, err
+	}
+	if e.volumes, err = volume.Open(filepath.Join(e.root, "volumes")); err != nil {
+		e.images.Close()
+		return nil, err
+	}
+	if e.events, err = events.Open(filepath.Join(e.root, "events.log")); err != nil {
+		e.images.Close()
+		return nil, err
+	}
+	if e.runtime, err = runtime.New(filepath.Join(e.execRoot, "runtime")); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close releases the stores; containers keep running.
+func (e *Engine) Close() error {
+	e.events.Close()
+	return e.images.Close()
+}
+
+// Images is the image service the engine runs containers from.
+func (e *Engine) Images() *images.Service { return e.images }
+
+// Volumes is the volume store.
+func (e *Engine) Volumes() *volume.Store { return e.volumes }
+
+// Events is the event journal every hull process appends to.
+func (e *Engine) Events() *events.Journal { return e.events }
+
+// findBinary resolves a helper program: the given path, else name beside the
+// running executable (an installed or freshly built hull), else $PATH.
+func findBinary(given, name string) string {
+	if given != "" {
+		return given
+	}
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	return name
+}

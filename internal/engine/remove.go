@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/monitor"
+	"github.com/hullrt/hull/internal/snapshot"
+)
+
+// RemoveOptions tune Remove.
+type RemoveOptions struct {
+	// Force kills a running container first.
+	Force bool
+	// Volumes removes the container's anonymous volumes too (rm -v).
+	Volumes bool
+}
+
+// Remove deletes a container and everything it owns: the runtime container
+// if one is left (its monitor was killed), the root filesystem mount and
+// snapshot, its references on volumes, its name and its directory.
+func (e *Engine) Remove(ctx context.Context, ref string, opts RemoveOptions) error {
+	c, err := e.Lookup(ref)
+	if err != nil {
+		return err
+	}
+	st := e.status(c)
+	if st.Running || st.Restarting {
+		if !opts.Force {
+			state := "running"
+			if st.Paused {
+				state = "paused"
+			}
+			return fmt.Errorf("cannot remove container %q: container is %s: stop the container before removing or force remove: %w", "/"+c.Name, state, errdefs.ErrConflict)
+		}
+		monitor.MarkStopping(e.dir(c.ID))
+		if st.Paused {
+			if rc, err := e.runtime.Load(c.ID); err == nil {
+				rc.Resume()
+			}
+		}
+		e.signal(c, unix.SIGKILL, true)
+		e.waitExit(ctx, c, -1)
+	}
+	unlock, err := e.lock(c.ID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if c, err = e.load(c.ID); err != nil {
+		return err // removed meanwhile by another process
+	}
+	if err := e.cleanup(ctx, c); err != nil {
+		return err
+	}
+	e.releaseMounts(c.ID, c.Mounts, opts.Volumes)
+	e.releaseName(c.Name, c.ID)
+	if err := os.RemoveAll(e.dir(c.ID)); err != nil {
+		return fmt.Errorf("removing container %s: %w", c.ID, err)
+	}
+	e.emit(c, "destroy", nil)
+	return nil
+}
+
+// cleanup undoes what running the container left: a runtime container (only
+// when its monitor died before deleting it), the rootfs mount and snapshot.
+func (e *Engine) cleanup(ctx context.Context, c *Container) error {
+	if rc, err := e.runtime.Load(c.ID); err == nil {
+		if err := rc.Delete(true); err != nil {
+			return fmt.Errorf("deleting runtime container %s: %w", c.ID, err)
+		}
+	} else if !errors.Is(err, errdefs.ErrNotFound) && !os.IsNotExist(err) {
+		return err
+	}
+	if err := snapshot.Unmount(filepath.Join(e.dir(c.ID), "rootfs")); err != nil {
+		return fmt.Errorf("unmounting the root filesystem: %w", err)
+	}
+	if c.Rootfs {
+		if err := e.images.RemoveRootfs(ctx, c.ID); err != nil && !errdefs.IsNotFound(err) {
+			return fmt.Errorf("removing the root filesystem: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/logs"
+	"github.com/hullrt/hull/internal/monitor"
+	"github.com/hullrt/hull/internal/snapshot"
+)
+
+// ExitError is a failure that Docker reports with a particular exit status:
+// 126 when the container's command cannot be invoked, 127 when it is not
+// found.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// StartOptions tune Start.
+type StartOptions struct {
+	// Attach returns an attachment connected before the container's
+	// process starts, so the caller sees all its output.
+	Attach bool
+}
+
+// Start runs a created or stopped container: it mounts the root filesystem,
+// fills new volumes from the image, writes the bundle and hands the
+// container to a new monitor. Starting a running container does nothing.
+func (e *Engine) Start(ctx context.Context, ref string, opts StartOptions) (*monitor.Attachment, error) {
+	c, err := e.Lookup(ref)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := e.lock(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if c, err = e.load(c.ID); err != nil {
+		return nil, err
+	}
+	switch st := e.status(c); st.Status {
+	case container.StateRunning, container.StateRestarting:
+		return nil, nil
+	case container.StatePaused:
+		return nil, fmt.Errorf("cannot start a paused container, try unpause instead: %w", errdefs.ErrConflict)
+	}
+	if err := e.prepareBundle(ctx, c); err != nil {
+		return nil, err
+	}
+	att, err := monitor.Start(e.bins.monitor, e.monitorConfig(c, opts.Attach), opts.Attach)
+	if err != nil {
+		return nil, startError(c, err)
+	}
+	e.emit(c, "start", nil)
+	return att, nil
+}
+
+// prepareBundle makes the container's directory an OCI bundle: the rootfs
+// mounted at rootfs/, the volumes filled, config.json written.
+func (e *Engine) prepareBundle(ctx context.Context, c *Container) error {
+	rootfs := filepath.Join(e.dir(c.ID), "rootfs")
+	if err := e.mountRootfs(ctx, c, rootfs); err != nil {
+		return err
+	}
+	for _, m := range c.Mounts {
+		if m.Type == "volume" && !m.NoCopy {
+			if err := e.volumes.Populate(m.Name, filepath.Join(rootfs, m.Destination)); err != nil {
+				return fmt.Errorf("filling volume %s from the image: %w", m.Name, err)
+			}
+		}
+	}
+	s, err := e.generateSpec(c, rootfs)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(e.dir(c.ID), "config.json"), b, 0o600)
+}
+
+// mountRootfs mounts the container's snapshot on target unless it is there
+// already (a restart after stop).
+func (e *Engine) mountRootfs(ctx context.Context, c *Container, target string) error {
+	if mounted(target) {
+		return nil
+	}
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return err
+	}
+	ms, err := e.images.Mounts(ctx, c.ID)
+	if err != nil {
+		return fmt.Errorf("root filesystem of %s: %w", c.ID, err)
+	}
+	return snapshot.Mount(ms, target)
+}
+
+// monitorConfig is what the container's monitor needs to know.
+func (e *Engine) monitorConfig(c *Container, attached bool) monitor.Config {
+	hc := c.HostConfig
+	cfg := monitor.Config{
+		ID: c.ID, Name: c.Name, Image: c.Config.Image,
+		Bundle: e.dir(c.ID), RuntimeRoot: e.runtime.Root, Dir: e.dir(c.ID),
+		Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
+		ConsoleSize: [2]uint16{uint16(hc.ConsoleSize[0]), uint16(hc.ConsoleSize[1])},
+		Restart: monitor.RestartPolicy{Name: string(hc.RestartPolicy.Name), MaxRetries: hc.RestartPolicy.MaximumRetryCount},
+		Events:  filepath.Join(e.root, "events.log"),
+	}
+	if hc.LogConfig.Type != "none" {
+		cfg.Log = logs.Config{Path: e.logPath(c)}
+		cfg.Log.MaxSize, cfg.Log.MaxFiles = logLimits(hc.LogConfig.Config)
+	}
+	if hc.AutoRemove && !attached {
+		cfg.OnExit = []string{e.bins.hull, "--root", e.root, "--exec-root", e.execRoot, "rm", "-f", "-v", c.ID}
+	}
+	return cfg
+}
+
+func (e *Engine) logPath(c *Container) string {
+	return filepath.Join(e.dir(c.ID), c.ID+"-json.log")
+}
+
+// startError gives a failed start Docker's exit status: 127 when the
+// command is not found, 126 when it cannot be run.
+func startError(c *Container, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "no such file or directory"), strings.Contains(msg, "executable file not found"):
+		return &ExitError{Code: 127, Err: fmt.Errorf("failed to start %s: %w", c.Name, err)}
+	case strings.Contains(msg, "permission denied"), strings.Contains(msg, "is a directory"):
+		return &ExitError{Code: 126, Err: fmt.Errorf("failed to start %s: %w", c.Name, err)}
+	}
+	return fmt.Errorf("failed to start %s: %w", c.Name, err)
+}
+
+var errNotRunning = errors.New("is not running")
