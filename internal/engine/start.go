@@ -117,8 +117,8 @@ func (e *Engine) monitorConfig(c *Container, attached bool) monitor.Config {
 		Bundle: e.dir(c.ID), RuntimeRoot: e.runtime.Root, Dir: e.dir(c.ID),
 		Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		ConsoleSize: [2]uint16{uint16(hc.ConsoleSize[0]), uint16(hc.ConsoleSize[1])},
-		Restart: monitor.RestartPolicy{Name: string(hc.RestartPolicy.Name), MaxRetries: hc.RestartPolicy.MaximumRetryCount},
-		Events:  filepath.Join(e.root, "events.log"),
+		Restart:     monitor.RestartPolicy{Name: string(hc.RestartPolicy.Name), MaxRetries: hc.RestartPolicy.MaximumRetryCount},
+		Events:      filepath.Join(e.root, "events.log"),
 	}
 	if hc.LogConfig.Type != "none" {
 		cfg.Log = logs.Config{Path: e.logPath(c)}
