@@ -29,9 +29,10 @@
 // Populating is Docker's copy-up: the first time an empty volume is
 // mounted where the image has content, that content is copied in (owners,
 // modes, xattrs, times, symlinks as links, hard links as links), and the
-// volume is marked so it is never filled again. The source tree is the
-// image's, so untrusted: it is walked by file descriptor, never following a
-// symlink, and nothing outside it is read.
+// volume is marked so it is never filled again. (Docker's nocopy mount
+// option is the caller's: it does not call Populate.) The source tree is
+// the image's, so untrusted: it is walked by file descriptor, never
+// following a symlink, and nothing outside it is read.
 //
 // # Layout
 //

@@ -29,7 +29,7 @@ func checkOptions(opts map[string]string) error {
 			return fmt.Errorf("invalid option: %q: %w", k, errdefs.ErrInvalidArgument)
 		}
 		for _, n := range need {
-			if _, ok := opts[n]; !ok {
+			if opts[n] == "" {
 				return fmt.Errorf("missing required option: %q: %w", n, errdefs.ErrInvalidArgument)
 			}
 		}

@@ -2,6 +2,7 @@ package volume
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -103,7 +104,9 @@ func (s *Store) pruneOne(name string) (int64, bool, error) {
 	if err != nil {
 		return 0, false, err
 	}
-	if err := l.remove(); err != nil {
+	if err := l.remove(); errors.Is(err, errdefs.ErrConflict) {
+		return 0, false, nil // in use after all, or something mounted in it
+	} else if err != nil {
 		return 0, false, err
 	}
 	return size, true, nil

@@ -38,6 +38,12 @@ func (l *locked) remove() error {
 	if err := l.unmountDevice(); err != nil {
 		return fmt.Errorf("remove %s: %w", l.rec.Name, err)
 	}
+	if ms, err := mountsUnder(l.dir()); err != nil || len(ms) > 0 {
+		if err == nil {
+			err = fmt.Errorf("%s is mounted: %w", ms[0], errdefs.ErrConflict)
+		}
+		return fmt.Errorf("remove %s: %w", l.rec.Name, err)
+	}
 	// The rename is the moment the volume stops existing; what follows is
 	// cleaning up, which the next Create or Prune finishes if we die.
 	trash, err := l.s.moveToTrash(l.dir())

@@ -69,11 +69,16 @@ func Open(root string) (*Store, error) {
 	if err := os.MkdirAll(root, 0o701); err != nil {
 		return nil, fmt.Errorf("opening volume store: %w", err)
 	}
-	abs, err := filepath.Abs(root)
+	// The root's real path, as /proc/self/mountinfo spells it: removal
+	// looks there for mounts below a volume before deleting it.
+	real, err := filepath.EvalSymlinks(root)
+	if err == nil {
+		real, err = filepath.Abs(real)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening volume store: %w", err)
 	}
-	return &Store{root: abs}, nil
+	return &Store{root: real}, nil
 }
 
 // Root is the directory the store lives in.

@@ -70,6 +70,7 @@ func TestCreateRefuses(t *testing.T) {
 		{CreateOptions{Name: "ok", Options: map[string]string{"foo": "bar"}}, errdefs.ErrInvalidArgument, `create ok: invalid option: "foo"`},
 		{CreateOptions{Name: "ok", Options: map[string]string{"type": "tmpfs"}}, errdefs.ErrInvalidArgument, `missing required option: "device"`},
 		{CreateOptions{Name: "ok", Options: map[string]string{"o": "size=1m", "type": "tmpfs"}}, errdefs.ErrInvalidArgument, `missing required option: "device"`},
+		{CreateOptions{Name: "ok", Options: map[string]string{"type": "", "device": "", "o": "bind"}}, errdefs.ErrInvalidArgument, `missing required option: "type"`},
 		{CreateOptions{Name: "ok", Options: map[string]string{"size": "1g"}}, errdefs.ErrInvalidArgument, `no quota support`},
 		{CreateOptions{Name: "ok", Options: map[string]string{"type": "none", "device": "/x", "o": "bind,uid=1"}}, errdefs.ErrInvalidArgument, `bind mount takes no filesystem options`},
 	} {
