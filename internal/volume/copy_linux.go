@@ -70,7 +70,9 @@ func (c *copier) copyEntry(src, dst int, rel, name string, st *unix.Stat_t) erro
 	var err error
 	switch kind {
 	case unix.S_IFDIR:
-		err = c.copyDir(src, dst, rel, name)
+		if err := c.copyDir(src, dst, rel, name); err != nil {
+			return err // says where already
+		}
 	case unix.S_IFREG:
 		err = copyFile(src, dst, name, st)
 	case unix.S_IFLNK:
@@ -98,12 +100,12 @@ func (c *copier) copyEntry(src, dst int, rel, name string, st *unix.Stat_t) erro
 func (c *copier) copyDir(src, dst int, rel, name string) error {
 	dsub, err := c.mkdir(dst, name)
 	if err != nil {
-		return err
+		return fmt.Errorf("copying %s: %w", rel, err)
 	}
 	defer unix.Close(dsub)
 	ssub, err := unix.Openat(src, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return err
+		return fmt.Errorf("copying %s: %w", rel, err)
 	}
 	defer unix.Close(ssub)
 	return c.copyTree(ssub, dsub, rel)
@@ -144,26 +146,13 @@ func (c *copier) link(first string, dst int, name string) error {
 }
 
 // copyFile copies the regular file src/name to dst/name, which must not
-// exist. The source is opened without following a symlink and without
-// blocking (a fifo swapped in would block a plain open), then checked to
-// be the regular file that was listed.
+// exist.
 func copyFile(src, dst int, name string, st *unix.Stat_t) error {
-	sfd, err := unix.Openat(src, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	in, err := openRegular(src, name, st)
 	if err != nil {
 		return err
 	}
-	in := os.NewFile(uintptr(sfd), name)
 	defer in.Close()
-	var got unix.Stat_t
-	if err := unix.Fstat(sfd, &got); err != nil {
-		return err
-	}
-	if got.Mode&unix.S_IFMT != unix.S_IFREG || got.Ino != st.Ino || got.Dev != st.Dev {
-		return fmt.Errorf("%s changed while being copied", name)
-	}
-	if err := unix.SetNonblock(sfd, false); err != nil {
-		return err
-	}
 	dfd, err := unix.Openat(dst, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return err
@@ -174,6 +163,29 @@ func copyFile(src, dst int, name string, st *unix.Stat_t) error {
 		err = cerr
 	}
 	return err
+}
+
+// openRegular opens src/name for reading if it is still the regular file
+// st describes. It opens without following a symlink and without blocking
+// (a fifo swapped in would block a plain open), then checks.
+func openRegular(src int, name string, st *unix.Stat_t) (*os.File, error) {
+	fd, err := unix.Openat(src, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	var got unix.Stat_t
+	err = unix.Fstat(fd, &got)
+	if err == nil && (got.Mode&unix.S_IFMT != unix.S_IFREG || got.Ino != st.Ino || got.Dev != st.Dev) {
+		err = fmt.Errorf("%s changed while being copied", name)
+	}
+	if err == nil {
+		err = unix.SetNonblock(fd, false)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), name), nil
 }
 
 // setMetadata gives dir/name the owner, mode, xattrs and times of st and

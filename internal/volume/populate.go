@@ -69,22 +69,22 @@ func (s *Store) populate(name string, openSource func() (int, error)) error {
 		return err
 	}
 	defer l.unlock()
-	resume, err := l.needsFill()
-	if err != nil || !resume.needed {
+	state, err := l.needsFill()
+	if err != nil || !state.needed {
 		return err
 	}
 	src, err := openSource()
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
 		return nil // nothing in the image there
 	}
-	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EXDEV) {
+	if errors.Is(err, unix.ELOOP) {
 		return fmt.Errorf("populate %s: a symlink is on the source's path (%w): %w", name, err, errdefs.ErrInvalidArgument)
 	}
 	if err != nil {
 		return fmt.Errorf("populate %s: %w", name, err)
 	}
 	defer unix.Close(src)
-	if err := l.fill(src, resume.partial); err != nil {
+	if err := l.fill(src, state.partial); err != nil {
 		return fmt.Errorf("populate %s: %w", name, err)
 	}
 	return nil
