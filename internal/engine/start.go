@@ -76,8 +76,16 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container) error {
 		return err
 	}
 	for _, m := range c.Mounts {
-		if m.Type == "volume" && !m.NoCopy {
-			if err := e.volumes.Populate(m.Name, filepath.Join(rootfs, m.Destination)); err != nil {
+		if m.Type != "volume" {
+			continue
+		}
+		// Acquire again: a volume with a device (tmpfs, bind) is mounted
+		// on first use, and a reboot has unmounted it since create.
+		if _, err := e.volumes.Acquire(m.Name, c.ID); err != nil {
+			return err
+		}
+		if !m.NoCopy {
+			if err := e.volumes.PopulateIn(m.Name, rootfs, m.Destination); err != nil {
 				return fmt.Errorf("filling volume %s from the image: %w", m.Name, err)
 			}
 		}
