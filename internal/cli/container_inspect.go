@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/hullrt/hull/internal/engine"
+	"github.com/hullrt/hull/internal/errdefs"
+)
+
+// inspectOptions are the flags of `hull inspect` and `hull container
+// inspect`.
+type inspectOptions struct {
+	format, kind string
+	size         bool
+}
+
+// runInspectAny is `hull inspect`: each name is looked up as a container,
+// then as an image (or only as what --type says), as Docker does.
+func runInspectAny(ctx context.Context, e *env, args []string) error {
+	var o inspectOptions
+	fs := e.newFlags("inspect")
+	fs.String(&o.format, "f", "format", "Format output using a Go template")
+	fs.Bool(&o.size, "s", "size", "Display total file sizes if the type is container")
+	fs.String(&o.kind, "", "type", "Only inspect objects of the given type (container, image or volume)")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	switch o.kind {
+	case "", "container", "image", "volume":
+	default:
+		return fmt.Errorf("%q is not a valid value for --type", o.kind)
+	}
+	return inspectObjects(ctx, e, "inspect", o, pos)
+}
+
+// runContainerInspect is `hull container inspect`: containers only.
+func runContainerInspect(ctx context.Context, e *env, args []string) error {
+	o := inspectOptions{kind: "container"}
+	fs := e.newFlags("container inspect")
+	fs.String(&o.format, "f", "format", "Format output using a Go template")
+	fs.Bool(&o.size, "s", "size", "Display total file sizes")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	return inspectObjects(ctx, e, "container inspect", o, pos)
+}
+
+// inspectObjects prints what it found as one JSON array (or through the
+// template) and, as Docker does, reports each name it did not find on
+// stderr and exits 1.
+func inspectObjects(ctx context.Context, e *env, cmd string, o inspectOptions, names []string) error {
+	if err := needArgs(cmd, 1, names); err != nil {
+		return err
+	}
+	eng, err := e.engine()
+	if err != nil {
+		return err
+	}
+	var found []any
+	var failed []error
+	for _, name := range names {
+		v, err := inspectObject(ctx, e, eng, o, name)
+		if err != nil {
+			failed = append(failed, err)
+			continue
+		}
+		found = append(found, v)
+	}
+	if err := printValues(e, o.format, found); err != nil {
+		return err
+	}
+	for _, err := range failed {
+		fmt.Fprintf(e.stderr, "hull: %s\n", oneLine(docker(err)))
+	}
+	if len(failed) > 0 {
+		return exitStatus(1)
+	}
+	return nil
+}
+
+// inspectObject finds one name among the kinds o allows.
+func inspectObject(ctx context.Context, e *env, eng *engine.Engine, o inspectOptions, name string) (any, error) {
+	if o.kind == "" || o.kind == "container" {
+		c, err := eng.Inspect(name)
+		if err == nil {
+			if o.size {
+				rw, rootfs, err := eng.Size(ctx, c.ID)
+				if err != nil {
+					return nil, err
+				}
+				c.SizeRw, c.SizeRootFs = &rw, &rootfs
+			}
+			return c, nil
+		}
+		if !errdefs.IsNotFound(err) || o.kind == "container" {
+			return nil, err
+		}
+	}
+	if o.kind == "" || o.kind == "image" {
+		svc, err := e.images()
+		if err != nil {
+			return nil, err
+		}
+		v, err := inspectOne(ctx, svc, name)
+		if err == nil || o.kind == "image" {
+			return v, err
+		}
+	}
+	if o.kind == "volume" {
+		return inspectVolume(eng, name)
+	}
+	return nil, fmt.Errorf("no such object: %s", name)
+}
+
+// printValues writes values as an indented JSON array, or each through the
+// --format template with Docker's JSON field names.
+func printValues(e *env, format string, values []any) error {
+	if format != "" {
+		t, err := newTable(e.stdout, format, nil)
+		if err != nil {
+			return err
+		}
+		for _, v := range values {
+			m, err := asJSONMap(v)
+			if err != nil {
+				return err
+			}
+			if err := t.row(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if values == nil {
+		values = []any{}
+	}
+	b, err := json.MarshalIndent(values, "", "    ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+	return err
+}

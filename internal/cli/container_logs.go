@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hullrt/hull/internal/logs"
+)
+
+// logsOptions are `hull logs`'s flags.
+type logsOptions struct {
+	follow, timestamps, details bool
+	since, until, tail          string
+}
+
+// runLogs is `hull logs`: what the container wrote, stdout to stdout and
+// stderr to stderr; with -f it goes on until the container stops or hull
+// is interrupted.
+func runLogs(ctx context.Context, e *env, args []string) error {
+	o := logsOptions{tail: "all"}
+	fs := e.newFlags("logs")
+	fs.Bool(&o.follow, "f", "follow", "Follow log output")
+	fs.Bool(&o.timestamps, "t", "timestamps", "Show timestamps")
+	fs.Bool(&o.details, "", "details", "Show extra details provided to logs")
+	fs.String(&o.since, "", "since", `Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)`)
+	fs.String(&o.until, "", "until", `Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)`)
+	fs.String(&o.tail, "n", "tail", `Number of lines to show from the end of the logs (default "all")`)
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if err := exactArgs("logs", 1, pos); err != nil {
+		return err
+	}
+	ro, err := o.readOptions(time.Now())
+	if err != nil {
+		return err
+	}
+	eng, err := e.engine()
+	if err != nil {
+		return err
+	}
+	err = eng.Logs(ctx, pos[0], ro, func(en logs.Entry) error {
+		w := e.stdout
+		if en.Stream == "stderr" {
+			w = e.stderr
+		}
+		if o.timestamps {
+			fmt.Fprint(w, en.Time.UTC().Format("2006-01-02T15:04:05.000000000Z07:00")+" ")
+		}
+		_, err := w.Write(en.Line)
+		return err
+	})
+	if ctx.Err() != nil {
+		return nil // interrupted while following
+	}
+	return docker(err)
+}
+
+// readOptions turns the flags into the log reader's options.
+func (o logsOptions) readOptions(now time.Time) (logs.ReadOptions, error) {
+	ro := logs.ReadOptions{Follow: o.follow, Tail: -1}
+	if o.tail != "all" && o.tail != "" {
+		n, err := strconv.Atoi(o.tail)
+		if err != nil {
+			return ro, fmt.Errorf("invalid value for \"tail\": %q", o.tail)
+		}
+		if n >= 0 {
+			ro.Tail = n
+		}
+	}
+	var err error
+	if o.since != "" {
+		if ro.Since, err = parseTime(o.since, now); err != nil {
+			return ro, err
+		}
+	}
+	if o.until != "" {
+		if ro.Until, err = parseTime(o.until, now); err != nil {
+			return ro, err
+		}
+	}
+	return ro, nil
+}
+
+// parseTime reads a time as Docker's --since and --until take it: a
+// duration back from now ("10m"), Unix seconds ("1700000000.5"), or an
+// RFC 3339 date and time, in whole or in part ("2024-01-02",
+// "2024-01-02T15:04"), local time unless a zone is given.
+func parseTime(s string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil && s != "0" {
+		return now.Add(-d), nil
+	}
+	if !strings.Contains(s, "-") {
+		sec, frac, _ := strings.Cut(s, ".")
+		n, err := strconv.ParseInt(sec, 10, 64)
+		if err == nil {
+			var nsec int64
+			if frac != "" {
+				if nsec, err = strconv.ParseInt((frac + "000000000")[:9], 10, 64); err != nil {
+					return time.Time{}, fmt.Errorf("failed to parse value as time or duration: %q", s)
+				}
+			}
+			return time.Unix(n, nsec), nil
+		}
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z07:00", "2006-01-02Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02T15", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("failed to parse value as time or duration: %q", s)
+}

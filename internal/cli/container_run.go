@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hullrt/hull/internal/engine"
+)
+
+// runRun is `hull run`: create, start and, unless -d, stay attached until
+// the container exits, then exit with its exit code. hull's own failures
+// exit 125 (bad flags, unknown image, name in use), a command that cannot
+// be run 126 and one that is not found 127, as with Docker.
+func runRun(ctx context.Context, e *env, args []string) error {
+	var o runOptions
+	fs := e.newFlags("run")
+	addRunFlags(fs, &o)
+	fs.Bool(&o.detach, "d", "detach", "Run container in background and print container ID")
+	fs.Bool(&o.sigProxy, "", "sig-proxy", "Proxy received signals to the process (default true)")
+	pos, err := fs.parseLeading(args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs("run", 1, pos); err != nil {
+		return err
+	}
+	if o.tty {
+		if fd, ok := fdOf(e.stdout); ok {
+			// The terminal's size before the first byte is written; the
+			// session keeps it current afterwards.
+			if rows, cols, ok := terminalSize(fd); ok {
+				o.consoleSize = [2]uint{uint(rows), uint(cols)}
+			}
+		}
+	}
+	c, err := createContainer(ctx, e, &o, pos)
+	if err != nil {
+		return err
+	}
+	eng, err := e.engine()
+	if err != nil {
+		return err
+	}
+	if o.detach {
+		if _, err := eng.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
+			return docker(err)
+		}
+		fmt.Fprintln(e.stdout, c.ID)
+		return nil
+	}
+	return runAttached(ctx, e, eng, c.ID, &o)
+}
+
+// runAttached starts the container with an attachment made before its
+// process runs, so no output is lost, streams until it exits and, with
+// --rm, removes it and its anonymous volumes.
+func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *runOptions) error {
+	bg := context.WithoutCancel(ctx)
+	remove := func() error {
+		if !o.rm {
+			return nil
+		}
+		return eng.Remove(bg, id, engine.RemoveOptions{Force: true, Volumes: true})
+	}
+	att, err := eng.Start(ctx, id, engine.StartOptions{Attach: true})
+	if err != nil {
+		remove()
+		return docker(err)
+	}
+	code, err := e.session(ctx, eng, att, sessionOptions{id: id, stdin: o.interactive, tty: o.tty, sigProxy: o.sigProxy})
+	proxied := o.sigProxy && !o.tty
+	if err != nil || ctx.Err() != nil && !proxied {
+		// Detached by a signal: the container runs on, as with Docker.
+		return exitWith(code, err)
+	}
+	if rerr := remove(); rerr != nil {
+		return docker(rerr)
+	}
+	return exitWith(code, nil)
+}
