@@ -17,8 +17,8 @@
 # usage: bench/image-pull.sh [HULL_BINARY]   (default: built from ./cmd/hull)
 #   RUNS=N       cold runs per tool (default 5)
 #   SEED=N       seed of the image's bytes (default 1)
-#   BENCH_DIR=D  where the stores go (default /tmp); a run needs ~1.5 GB
-#                per RUNS, all kept until the end (see settle below)
+#   BENCH_DIR=D  where the stores go (default /tmp); each run takes about
+#                1.5 GB there, all kept until the end (see the ext4 note below)
 #   SETTLE=0     skip the wait for recently deleted inodes to age out
 # Needs root, go (to build hull and the helpers in bench/image), python3,
 # docker-registry, skopeo, umoci and containerd; installs the last four
