@@ -20,7 +20,7 @@
 #   BENCH_DIR=D  where the stores go (default /tmp); each run takes about
 #                1.5 GB there, all kept until the end (see the ext4 note below)
 #   SETTLE=0     skip the wait for recently deleted inodes to age out
-# Needs root, go (to build hull and the helpers in bench/image), python3,
+# Needs root, go (to build hull and the helpers in bench/image), python3, curl,
 # docker-registry, skopeo, umoci and containerd; installs the last four
 # with apt-get when missing. containerd is skipped if it cannot start.
 set -euo pipefail
@@ -31,7 +31,7 @@ PATH=$PATH:/usr/local/go/bin
 RUNS=${RUNS:-5}
 SEED=${SEED:-1}
 [[ $(id -u) -eq 0 ]] || { echo "image-pull.sh: needs root" >&2; exit 2; }
-for tool in go python3; do
+for tool in go python3 curl; do
 	command -v "$tool" >/dev/null || { echo "image-pull.sh: $tool missing" >&2; exit 2; }
 done
 declare -A PKG=([docker-registry]=docker-registry [skopeo]=skopeo [umoci]=umoci [containerd]=containerd [ctr]=containerd)
