@@ -1,8 +1,8 @@
 package events
 
 import (
-	"bytes"
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"os"
