@@ -42,11 +42,10 @@ func Main(args []string, stderr io.Writer) int {
 // signal goroutine first, which measurably slows every short-lived
 // container.
 func Run(o Options) (int, error) {
-	// Catch the signals a stop, a kill or a terminal usually sends before
-	// the child exists: one that arrives while the child is being started
-	// waits in the channel and is forwarded once there is a pid to send it
-	// to. Go's runtime queues each signal number once at most, so a small
-	// buffer loses nothing a process could tell apart.
+	// A signal that arrives while the child is being started waits in the
+	// channel and is forwarded once there is a pid to send it to. Go's
+	// runtime queues each signal number once at most, so a small buffer
+	// loses nothing a process could tell apart.
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs, urgent...)
 
@@ -67,16 +66,17 @@ func Run(o Options) (int, error) {
 	return reapUntil(child), nil
 }
 
-// urgent are the signals caught before the child starts: those `hull
-// stop`, `hull kill` and a terminal send, and those Go's runtime would
-// otherwise die of (SIGHUP, SIGINT, SIGTERM) or dump goroutines for
-// (SIGQUIT). The others are caught once the child runs: asking Go's runtime
-// for a signal costs a round trip to its signal thread, and the sixty of
-// them take 0.5-2 ms here, which every container would otherwise wait for.
-var urgent = []os.Signal{
-	unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM,
-	unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH,
-}
+// urgent are the signals caught before the child starts, so that from the
+// moment the command runs none of them can end hull-init: Go's runtime
+// exits on SIGHUP, SIGINT and SIGTERM and dumps its goroutines on SIGQUIT
+// unless they are caught (and the kernel's rule that PID 1 ignores what it
+// does not catch no longer applies once Go has installed its handlers).
+// The other signals, which Go ignores until asked for them, are caught in
+// the background once the child runs: asking Go's runtime for a signal is
+// a round trip to its signal thread, about 0.1 ms each under load here,
+// which every container would otherwise wait for. One of those sent in the
+// child's first millisecond may be lost.
+var urgent = []os.Signal{unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM}
 
 // catchable lists every signal hull-init forwards, urgent ones included:
 // all but the two no process can catch and two it leaves to Go's runtime.
