@@ -97,3 +97,17 @@ func TestDecodeLineRejectsGarbage(t *testing.T) {
 		}
 	}
 }
+
+func TestLineTime(t *testing.T) {
+	e := Event{Type: TypeContainer, Action: "start", Time: when,
+		Actor: Actor{ID: "c1", Attributes: map[string]string{"timeNano": "5", `"timeNano":7}`: "x"}}}
+	line, _ := encodeLine(e)
+	if got, ok := lineTime(line[:len(line)-1]); !ok || !got.Equal(when) {
+		t.Errorf("lineTime = %v, %v; want %v", got, ok, when)
+	}
+	for _, bad := range []string{"", `{"timeNano":}`, `{"timeNano":"1"}`, `{"timeNano":0}`, `"timeNano":12`} {
+		if got, ok := lineTime([]byte(bad)); ok {
+			t.Errorf("lineTime(%q) = %v, want none", bad, got)
+		}
+	}
+}

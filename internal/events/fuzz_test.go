@@ -32,6 +32,10 @@ func FuzzDecodeLine(f *testing.F) {
 		if !ok || back.Type != e.Type || back.Action != e.Action || back.Actor.ID != e.Actor.ID {
 			t.Fatalf("round trip of %q: %+v became %s then %+v", line, e, b, back)
 		}
+		// On the journal's own lines the quick time reader agrees.
+		if tm, ok := lineTime(b); back.Time.IsZero() == ok || ok && !tm.Equal(back.Time) {
+			t.Fatalf("lineTime(%s) = %v, %v; the line decodes to %v", b, tm, ok, back.Time)
+		}
 	})
 }
 

@@ -44,8 +44,8 @@ func Open(path string) (*Journal, error) {
 	return &Journal{path: path, maxSize: DefaultMaxSize, lock: lock, f: f}, nil
 }
 
-// Close releases the journal's files. Readers still running end with an
-// error soon after; Append fails.
+// Close releases the journal's files; Append fails after it. A Read in
+// progress has files of its own and goes on until its context ends.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()

@@ -249,3 +249,44 @@ func lineSize(n int) int {
 	line, _ := encodeLine(e)
 	return len(line)
 }
+
+func BenchmarkAppend(b *testing.B) {
+	j, err := Open(b.TempDir() + "/events.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	e := numbered("w0", 0)
+	for b.Loop() {
+		if err := j.Append(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadFull reads a journal at its largest: two full generations.
+func BenchmarkReadFull(b *testing.B) {
+	j, err := Open(b.TempDir() + "/events.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	for i := range 2*DefaultMaxSize/lineSize(100000) - 1 {
+		if err := j.Append(numbered("w0", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, bc := range []struct {
+		name  string
+		since time.Time
+	}{{"all", time.Time{}}, {"since-now", time.Now()}} {
+		b.Run(bc.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				n = 0
+				j.Read(context.Background(), ReadOptions{Since: bc.since}, func(Event) error { n++; return nil })
+			}
+			b.ReportMetric(float64(n), "events")
+		})
+	}
+}

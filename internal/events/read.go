@@ -168,6 +168,9 @@ func (r *reader) rotated() (bool, error) {
 
 // deliver decodes a line and passes the event to fn if it is wanted.
 func (r *reader) deliver(line []byte) error {
+	if t, ok := lineTime(line); ok && t.Before(r.opts.Since) {
+		return nil // skipped without decoding: `hull events` reads every line
+	}
 	e, ok := decodeLine(line)
 	if !ok || e.Time.Before(r.opts.Since) {
 		return nil

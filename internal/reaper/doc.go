@@ -23,6 +23,16 @@
 // A command that cannot be executed makes it exit 127 (not found) or 126
 // (found but not executable), as a shell and Docker do.
 //
+// Where it differs from tini, because it is written in Go: Go's runtime
+// installs its own signal handlers at start, so a SIGHUP, SIGINT or
+// SIGTERM that arrives in the few hundred microseconds before hull-init
+// catches them ends it (status 2) rather than being ignored as a C init's
+// would; from the moment the command runs, they are caught. Other signals
+// are caught while the command starts, so one sent in its first
+// millisecond may be lost. SIGURG and SIGPROF are never forwarded (see
+// catchable). And Go's runtime start makes hull-init cost about 1.5 ms
+// more than running the command directly, against tini's 0.5 ms.
+//
 // The engine bind-mounts the host's static hull-init binary read-only at
 // /dev/init and runs ["/dev/init", "--", entrypoint+cmd...], so images need
 // nothing. hull-init is on the critical path of every `hull run`, so this
