@@ -73,13 +73,13 @@ func Run(o Options) (int, error) {
 // does not catch no longer applies once Go has installed its handlers).
 // The other signals, which Go ignores until asked for them, are caught in
 // the background once the child runs: asking Go's runtime for a signal is
-// a round trip to its signal thread, about 0.1 ms each under load here,
-// which every container would otherwise wait for. One of those sent in the
-// child's first millisecond may be lost.
+// a round trip to its signal thread, and all sixty take 0.4 to 2.5 ms
+// here, which every container would otherwise wait for. One of them sent
+// in the child's first millisecond may be lost.
 var urgent = []os.Signal{unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM}
 
 // catchable lists every signal hull-init forwards, urgent ones included:
-// all but the two no process can catch and two it leaves to Go's runtime.
+// all but the two no process can catch and three it leaves alone.
 // SIGCHLD is left out because wait4 already learns of every exit; SIGURG
 // because Go's scheduler sends it to its own threads to preempt
 // goroutines, and a SIGURG caught here could be one of those, which the
