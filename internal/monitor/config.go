@@ -100,6 +100,27 @@ type State struct {
 // ReadState reads the state of the container whose directory is dir. It
 // fails with errdefs.ErrNotFound when no monitor ever ran there.
 func ReadState(dir string) (*State, error) {
+	s, err := readState(dir)
+	if err != nil {
+		return nil, err
+	}
+	if s.MonitorAlive = processAlive(s.MonitorPid, s.MonitorStart); s.MonitorAlive {
+		return s, nil
+	}
+	// The monitor may have written its last state and exited between the
+	// read and the look at its pid: now that it is gone, the file is
+	// final.
+	again, err := readState(dir)
+	if err != nil {
+		return nil, err
+	}
+	if again.MonitorPid != s.MonitorPid || again.MonitorStart != s.MonitorStart {
+		again.MonitorAlive = processAlive(again.MonitorPid, again.MonitorStart)
+	}
+	return again, nil
+}
+
+func readState(dir string) (*State, error) {
 	data, err := os.ReadFile(filepath.Join(dir, stateFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("monitor state in %s: %w", dir, errdefs.ErrNotFound)
@@ -111,7 +132,6 @@ func ReadState(dir string) (*State, error) {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, stateFile), err)
 	}
-	s.MonitorAlive = processAlive(s.MonitorPid, s.MonitorStart)
 	return &s, nil
 }
 

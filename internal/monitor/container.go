@@ -158,7 +158,9 @@ func (m *monitor) receiveTerminal(s *stdio) error {
 		setWinsize(pty, rows, cols)
 	}
 	s.outputs = []*stream{{id: streamStdout, f: pty}}
-	s.in = pty
+	if m.cfg.OpenStdin {
+		s.in = pty
+	}
 	return nil
 }
 

@@ -72,11 +72,16 @@ func (m *monitor) exited(code int) {
 	}
 }
 
-// recordExit writes the state after a run ended (or failed to begin) and
-// records its events. The state is written before the attachments learn
-// the exit code, so that whoever acts on it (`hull run --rm`) finds the
-// container exited.
+// recordExit records the end of a run (or a failure to begin one): its
+// events, then the state, then the attachments' exit frames. Whoever
+// waits for the state (WaitExit) then finds the events recorded, and
+// whoever acts on an exit frame (`hull run --rm`) finds the container
+// exited.
 func (m *monitor) recordExit(code int, oom bool, errMsg string) {
+	if oom {
+		m.event("oom", nil)
+	}
+	m.event("die", map[string]string{"exitCode": itoa(code)})
 	m.state.Status = StatusExited
 	if m.shouldRestart(code) {
 		m.state.Status = StatusRestarting
@@ -86,10 +91,6 @@ func (m *monitor) recordExit(code int, oom bool, errMsg string) {
 	if err := writeState(m.cfg.Dir, &m.state); err != nil {
 		m.warn(err.Error())
 	}
-	if oom {
-		m.event("oom", nil)
-	}
-	m.event("die", map[string]string{"exitCode": itoa(code)})
 	m.endClients(code)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -109,7 +110,7 @@ func (m *monitor) handover() (h *handover, wake, keep []int) {
 	m.in.mu.Lock()
 	if m.in.f != nil {
 		h.Input = rawFD(m.in.f)
-		if m.in.f != m.in.pty {
+		if !slices.Contains(keep, h.Input) { // a terminal is also a stream
 			keep = append(keep[:len(keep):len(keep)], h.Input)
 		}
 	}
@@ -145,6 +146,7 @@ func (m *monitor) restore(h *handover) error {
 		return err
 	}
 	m.state, m.pid, m.stopping, m.restartDelay = *st, h.Pid, h.Stopping, h.RestartDelay
+	byFD := map[int]*os.File{}
 	for _, hs := range h.Streams {
 		unix.CloseOnExec(hs.FD)
 		s := &stream{id: hs.ID, f: os.NewFile(uintptr(hs.FD), "output")}
@@ -153,17 +155,20 @@ func (m *monitor) restore(h *handover) error {
 			s.lw.SetPending(hs.Pending)
 		}
 		m.streams = append(m.streams, s)
+		byFD[hs.FD] = s.f
 	}
-	var pty *os.File
-	if m.cfg.Tty && len(m.streams) > 0 {
-		pty = m.streams[0].f
+	var in, pty *os.File
+	if h.Input >= 0 {
+		if in = byFD[h.Input]; in == nil {
+			unix.CloseOnExec(h.Input)
+			in = os.NewFile(uintptr(h.Input), "input")
+		}
 	}
-	in := pty
-	if h.Input >= 0 && pty == nil {
-		unix.CloseOnExec(h.Input)
-		in = os.NewFile(uintptr(h.Input), "input")
-	} else if h.Input < 0 {
-		in = nil
+	if m.cfg.Tty {
+		pty = in
+		if len(m.streams) > 0 {
+			pty = m.streams[0].f
+		}
 	}
 	m.in.set(in, pty)
 	if !h.RestartAt.IsZero() {

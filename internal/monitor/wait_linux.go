@@ -148,22 +148,23 @@ func MarkStopping(dir string) error {
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := conn.Write(appendFrame(nil, streamStop, nil)); err != nil {
-		return fmt.Errorf("telling the monitor to stop: %w", err)
-	}
+	_, err = conn.Write(appendFrame(nil, streamStop, nil))
 	a := newAttachment(conn)
 	buf := make([]byte, 32<<10)
-	for {
-		stream, _, err := readFrame(a.r, buf)
-		if err == io.EOF {
-			return nil // the monitor is gone: nobody will restart it
-		}
-		if err != nil {
-			return fmt.Errorf("telling the monitor to stop: %w", err)
+	for err == nil {
+		var stream byte
+		if stream, _, err = readFrame(a.r, buf); err != nil {
+			break
 		}
 		// The container's exit frame also says no restart will follow.
 		if stream == streamStopped || stream == streamExit {
 			return nil
 		}
 	}
+	// A monitor that dies as it is told (its socket still open while its
+	// last threads exit) will not restart anything either.
+	if errors.Is(err, io.EOF) || errors.Is(err, unix.ECONNRESET) || errors.Is(err, unix.EPIPE) {
+		return nil
+	}
+	return fmt.Errorf("telling the monitor to stop: %w", err)
 }
