@@ -102,7 +102,7 @@ func makeRootfs(dir string) error {
 	return os.WriteFile(filepath.Join(dir, "etc/passwd"), []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644)
 }
 
-func needRoot(t *testing.T) {
+func needRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
@@ -113,7 +113,7 @@ func needRoot(t *testing.T) {
 // needs for it; the test's cleanup makes sure nothing of it outlives the
 // test. The bundle and the container's directory are one, as the engine
 // makes them.
-func newConfig(t *testing.T, args ...string) Config {
+func newConfig(t testing.TB, args ...string) Config {
 	t.Helper()
 	needRoot(t)
 	dir := t.TempDir()
@@ -131,7 +131,7 @@ func newConfig(t *testing.T, args ...string) Config {
 
 // writeSpec writes the bundle's config.json: the runtime's example spec,
 // changed by edit.
-func writeSpec(t *testing.T, cfg Config, edit func(*specs.Spec)) {
+func writeSpec(t testing.TB, cfg Config, edit func(*specs.Spec)) {
 	t.Helper()
 	s := runtime.ExampleSpec(false)
 	s.Root.Path = rootfs
@@ -150,7 +150,7 @@ func writeSpec(t *testing.T, cfg Config, edit func(*specs.Spec)) {
 
 // cleanup stops whatever a test left running and checks that nothing of
 // the container remains.
-func cleanup(t *testing.T, cfg Config) {
+func cleanup(t testing.TB, cfg Config) {
 	data, _ := os.ReadFile(filepath.Join(cfg.Dir, logFile))
 	if bytes.Contains(data, []byte("DATA RACE")) || bytes.Contains(data, []byte("panic:")) {
 		t.Errorf("the monitor crashed or raced")
