@@ -17,6 +17,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/hullrt/hull/internal/events"
 	"github.com/hullrt/hull/internal/logs"
 	"github.com/hullrt/hull/internal/runtime"
 )
@@ -122,7 +123,7 @@ func newConfig(t testing.TB, args ...string) Config {
 		ID: id, Name: "test-" + id, Image: "busybox", Bundle: dir, Dir: dir,
 		RuntimeRoot: filepath.Join(dir, "runtime"),
 		Log:         logs.Config{Path: filepath.Join(dir, id+"-json.log")},
-		Events:      filepath.Join(dir, "events.log"),
+		Events:      filepath.Join(dir, "events", "events.log"),
 	}
 	writeSpec(t, cfg, func(s *specs.Spec) { s.Process.Args = args })
 	t.Cleanup(func() { cleanup(t, cfg) })
@@ -218,23 +219,21 @@ func readLog(t *testing.T, cfg Config) (stdout, stderr string) {
 	return o.String(), e.String()
 }
 
-// readEvents returns the actions recorded in the events journal.
-func readEvents(t *testing.T, cfg Config) []event {
+// readEvents returns the events recorded in the journal.
+func readEvents(t *testing.T, cfg Config) []events.Event {
 	t.Helper()
-	data, err := os.ReadFile(cfg.Events)
-	if os.IsNotExist(err) {
-		return nil
-	}
+	j, err := events.Open(cfg.Events)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []event
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		var ev event
-		if err := json.Unmarshal([]byte(line), &ev); err != nil {
-			t.Fatalf("event %q: %v", line, err)
-		}
+	defer j.Close()
+	var out []events.Event
+	err = j.Read(context.Background(), events.ReadOptions{}, func(ev events.Event) error {
 		out = append(out, ev)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
