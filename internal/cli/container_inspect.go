@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -117,7 +118,7 @@ func inspectObject(ctx context.Context, e *env, eng *engine.Engine, o inspectOpt
 }
 
 // printValues writes values as an indented JSON array, or each through the
-// --format template with Docker's JSON field names.
+// --format template.
 func printValues(e *env, format string, values []any) error {
 	if format != "" {
 		t, err := newTable(e.stdout, format, nil)
@@ -125,11 +126,7 @@ func printValues(e *env, format string, values []any) error {
 			return err
 		}
 		for _, v := range values {
-			m, err := asJSONMap(v)
-			if err != nil {
-				return err
-			}
-			if err := t.row(m); err != nil {
+			if err := templateRow(t, v); err != nil {
 				return err
 			}
 		}
@@ -144,4 +141,27 @@ func printValues(e *env, format string, values []any) error {
 	}
 	_, err = fmt.Fprintf(e.stdout, "%s\n", b)
 	return err
+}
+
+// templateRow runs the template on v as Docker's inspect does: on the Go
+// value first ({{.State.ExitCode}} is then an int), and when that fails on
+// the value's JSON, so that Docker's JSON names work too ({{.Id}}), with
+// numbers kept as written rather than turned into floats.
+func templateRow(t *table, v any) error {
+	var buf bytes.Buffer
+	if err := t.tmpl.Execute(&buf, v); err == nil {
+		_, err := t.w.Write(buf.Bytes())
+		return err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	return t.row(raw)
 }

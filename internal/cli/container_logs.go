@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/hullrt/hull/internal/events"
 	"github.com/hullrt/hull/internal/logs"
 )
 
@@ -37,7 +37,7 @@ func runLogs(ctx context.Context, e *env, args []string) error {
 	}
 	ro, err := o.readOptions(time.Now())
 	if err != nil {
-		return err
+		return docker(err)
 	}
 	eng, err := e.engine()
 	if err != nil {
@@ -74,48 +74,14 @@ func (o logsOptions) readOptions(now time.Time) (logs.ReadOptions, error) {
 	}
 	var err error
 	if o.since != "" {
-		if ro.Since, err = parseTime(o.since, now); err != nil {
+		if ro.Since, err = events.ParseTime(o.since, now); err != nil {
 			return ro, err
 		}
 	}
 	if o.until != "" {
-		if ro.Until, err = parseTime(o.until, now); err != nil {
+		if ro.Until, err = events.ParseTime(o.until, now); err != nil {
 			return ro, err
 		}
 	}
 	return ro, nil
-}
-
-// parseTime reads a time as Docker's --since and --until take it: a
-// duration back from now ("10m"), Unix seconds ("1700000000.5"), or an
-// RFC 3339 date and time, in whole or in part ("2024-01-02",
-// "2024-01-02T15:04"), local time unless a zone is given.
-func parseTime(s string, now time.Time) (time.Time, error) {
-	if d, err := time.ParseDuration(s); err == nil && s != "0" {
-		return now.Add(-d), nil
-	}
-	if !strings.Contains(s, "-") {
-		sec, frac, _ := strings.Cut(s, ".")
-		n, err := strconv.ParseInt(sec, 10, 64)
-		if err == nil {
-			var nsec int64
-			if frac != "" {
-				if nsec, err = strconv.ParseInt((frac + "000000000")[:9], 10, 64); err != nil {
-					return time.Time{}, fmt.Errorf("failed to parse value as time or duration: %q", s)
-				}
-			}
-			return time.Unix(n, nsec), nil
-		}
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z07:00", "2006-01-02Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02T15", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("failed to parse value as time or duration: %q", s)
 }

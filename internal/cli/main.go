@@ -95,6 +95,61 @@ func commands() map[string]command {
 		"system df":     {"hull system df", "Show hull disk usage", runDF},
 		"login":         {"hull login [OPTIONS] [SERVER]", "Log in to a registry", runLogin},
 		"logout":        {"hull logout [SERVER]", "Log out from a registry", runLogout},
+
+		"run":               {"hull run [OPTIONS] IMAGE [COMMAND] [ARG...]", "Create and run a new container from an image", runRun},
+		"container run":     {"hull container run [OPTIONS] IMAGE [COMMAND] [ARG...]", "Create and run a new container from an image", runRun},
+		"create":            {"hull create [OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a new container", runCreate},
+		"container create":  {"hull container create [OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a new container", runCreate},
+		"start":             {"hull start [OPTIONS] CONTAINER [CONTAINER...]", "Start one or more stopped containers", runStart},
+		"container start":   {"hull container start [OPTIONS] CONTAINER [CONTAINER...]", "Start one or more stopped containers", runStart},
+		"stop":              {"hull stop [OPTIONS] CONTAINER [CONTAINER...]", "Stop one or more running containers", runStop},
+		"container stop":    {"hull container stop [OPTIONS] CONTAINER [CONTAINER...]", "Stop one or more running containers", runStop},
+		"restart":           {"hull restart [OPTIONS] CONTAINER [CONTAINER...]", "Restart one or more containers", runRestart},
+		"container restart": {"hull container restart [OPTIONS] CONTAINER [CONTAINER...]", "Restart one or more containers", runRestart},
+		"kill":              {"hull kill [OPTIONS] CONTAINER [CONTAINER...]", "Kill one or more running containers", runKill},
+		"container kill":    {"hull container kill [OPTIONS] CONTAINER [CONTAINER...]", "Kill one or more running containers", runKill},
+		"rm":                {"hull rm [OPTIONS] CONTAINER [CONTAINER...]", "Remove one or more containers", runRm},
+		"container rm":      {"hull container rm [OPTIONS] CONTAINER [CONTAINER...]", "Remove one or more containers", runRm},
+		"ps":                {"hull ps [OPTIONS]", "List containers", runPs},
+		"container ls":      {"hull container ls [OPTIONS]", "List containers", runPs},
+		"container list":    {"hull container list [OPTIONS]", "List containers", runPs},
+		"container ps":      {"hull container ps [OPTIONS]", "List containers", runPs},
+		"logs":              {"hull logs [OPTIONS] CONTAINER", "Fetch the logs of a container", runLogs},
+		"container logs":    {"hull container logs [OPTIONS] CONTAINER", "Fetch the logs of a container", runLogs},
+		"exec":              {"hull exec [OPTIONS] CONTAINER COMMAND [ARG...]", "Execute a command in a running container", runExec},
+		"container exec":    {"hull container exec [OPTIONS] CONTAINER COMMAND [ARG...]", "Execute a command in a running container", runExec},
+		"attach":            {"hull attach [OPTIONS] CONTAINER", "Attach local standard input, output, and error streams to a running container", runAttach},
+		"container attach":  {"hull container attach [OPTIONS] CONTAINER", "Attach local standard input, output, and error streams to a running container", runAttach},
+		"wait":              {"hull wait CONTAINER [CONTAINER...]", "Block until one or more containers stop, then print their exit codes", runWait},
+		"container wait":    {"hull container wait CONTAINER [CONTAINER...]", "Block until one or more containers stop, then print their exit codes", runWait},
+		"inspect":           {"hull inspect [OPTIONS] NAME|ID [NAME|ID...]", "Return low-level information on containers, images or volumes", runInspectAny},
+		"container inspect": {"hull container inspect [OPTIONS] CONTAINER [CONTAINER...]", "Display detailed information on one or more containers", runContainerInspect},
+		"top":               {"hull top CONTAINER [ps OPTIONS]", "Display the running processes of a container", runTop},
+		"container top":     {"hull container top CONTAINER [ps OPTIONS]", "Display the running processes of a container", runTop},
+		"stats":             {"hull stats [OPTIONS] [CONTAINER...]", "Display a live stream of container(s) resource usage statistics", runStats},
+		"container stats":   {"hull container stats [OPTIONS] [CONTAINER...]", "Display a live stream of container(s) resource usage statistics", runStats},
+		"update":            {"hull update [OPTIONS] CONTAINER [CONTAINER...]", "Update configuration of one or more containers", runUpdate},
+		"container update":  {"hull container update [OPTIONS] CONTAINER [CONTAINER...]", "Update configuration of one or more containers", runUpdate},
+		"pause":             {"hull pause CONTAINER [CONTAINER...]", "Pause all processes within one or more containers", runPause},
+		"container pause":   {"hull container pause CONTAINER [CONTAINER...]", "Pause all processes within one or more containers", runPause},
+		"unpause":           {"hull unpause CONTAINER [CONTAINER...]", "Unpause all processes within one or more containers", runUnpause},
+		"container unpause": {"hull container unpause CONTAINER [CONTAINER...]", "Unpause all processes within one or more containers", runUnpause},
+		"rename":            {"hull rename CONTAINER NEW_NAME", "Rename a container", runRename},
+		"container rename":  {"hull container rename CONTAINER NEW_NAME", "Rename a container", runRename},
+		"cp":                {"hull cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thull cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", "Copy files/folders between a container and the local filesystem", runCp},
+		"container cp":      {"hull container cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thull container cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", "Copy files/folders between a container and the local filesystem", runCp},
+		"port":              {"hull port CONTAINER [PRIVATE_PORT[/PROTO]]", "List port mappings or a specific mapping for the container", runPort},
+		"container port":    {"hull container port CONTAINER [PRIVATE_PORT[/PROTO]]", "List port mappings or a specific mapping for the container", runPort},
+		"container prune":   {"hull container prune [OPTIONS]", "Remove all stopped containers", runContainerPrune},
+		"events":            {"hull events [OPTIONS]", "Get real time events from hull", runEvents},
+		"system events":     {"hull system events [OPTIONS]", "Get real time events from hull", runEvents},
+		"volume create":     {"hull volume create [OPTIONS] [VOLUME]", "Create a volume", runVolumeCreate},
+		"volume ls":         {"hull volume ls [OPTIONS]", "List volumes", runVolumeLs},
+		"volume list":       {"hull volume list [OPTIONS]", "List volumes", runVolumeLs},
+		"volume inspect":    {"hull volume inspect [OPTIONS] VOLUME [VOLUME...]", "Display detailed information on one or more volumes", runVolumeInspect},
+		"volume rm":         {"hull volume rm [OPTIONS] VOLUME [VOLUME...]", "Remove one or more volumes", runVolumeRm},
+		"volume remove":     {"hull volume remove [OPTIONS] VOLUME [VOLUME...]", "Remove one or more volumes", runVolumeRm},
+		"volume prune":      {"hull volume prune [OPTIONS]", "Remove unused local volumes", runVolumePrune},
 	}
 }
 
@@ -185,12 +240,13 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 	}
 	cmds := commands()
 	name := args[0]
-	if (name == "image" || name == "system") && len(args) > 1 {
+	group := func(n string) bool { return n == "image" || n == "system" || n == "container" || n == "volume" }
+	if group(name) && len(args) > 1 {
 		name += " " + args[1]
 		args = args[1:]
 	}
 	c, ok := cmds[name]
-	if !ok && (name == "image" || name == "system") {
+	if !ok && group(name) {
 		printHelp(e.stdout)
 		return fmt.Errorf("%q needs a subcommand", name)
 	}

@@ -10,6 +10,7 @@ import (
 	goruntime "runtime"
 	"strconv"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	"golang.org/x/sys/unix"
 )
@@ -71,6 +72,18 @@ func viewContainerFS(c *Container, rootfs string, fn func(root int) error) error
 		if m.Type != mount.TypeVolume && m.Type != mount.TypeBind {
 			continue
 		}
+		if err := bindInto(root, m); err != nil {
+			return fmt.Errorf("mounting %s at %s: %w", m.Source, m.Destination, err)
+		}
+	}
+	// The container's own /etc/hostname, hosts and resolv.conf, which
+	// start binds over the image's (see etcFiles), once it has started.
+	for _, name := range []string{"hostname", "hosts", "resolv.conf"} {
+		src := filepath.Join(filepath.Dir(rootfs), name)
+		if _, err := os.Stat(src); err != nil {
+			continue
+		}
+		m := Mount{MountPoint: container.MountPoint{Source: src, Destination: "/etc/" + name, RW: !c.HostConfig.ReadonlyRootfs}}
 		if err := bindInto(root, m); err != nil {
 			return fmt.Errorf("mounting %s at %s: %w", m.Source, m.Destination, err)
 		}
