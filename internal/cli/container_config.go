@@ -237,7 +237,7 @@ func tmpfsOptions(opts []string) *mount.TmpfsOptions {
 		k, v, _ := strings.Cut(o, "=")
 		switch k {
 		case "size":
-			t.SizeBytes, _ = strconv.ParseInt(v, 10, 64)
+			t.SizeBytes, _ = spec.ParseBytes(v)
 		case "mode":
 			mode, _ := strconv.ParseUint(v, 8, 32)
 			t.Mode = os.FileMode(mode)
