@@ -80,10 +80,11 @@ func listContainers(ctx context.Context, e *env, o psOptions) error {
 	if err != nil {
 		return err
 	}
+	sizer := eng.Sizer()
 	for _, s := range list {
 		row := newPsRow(s, !o.noTrunc)
 		if o.size {
-			row.Size = sizeColumn(ctx, eng, s.ID)
+			row.Size = sizeColumn(ctx, sizer, s.ID)
 		}
 		if err := t.row(row); err != nil {
 			return err
@@ -156,8 +157,8 @@ func newPsRow(s container.Summary, trunc bool) psRow {
 
 // sizeColumn is ps -s's SIZE: the container's writable layer, and with the
 // image under it.
-func sizeColumn(ctx context.Context, eng *engine.Engine, id string) string {
-	rw, rootfs, err := eng.Size(ctx, id)
+func sizeColumn(ctx context.Context, sizer *engine.Sizer, id string) string {
+	rw, rootfs, err := sizer.Size(ctx, id)
 	if err != nil {
 		return "N/A"
 	}
