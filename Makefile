@@ -16,9 +16,9 @@ LDFLAGS ?= -s -w -linkmode external -extldflags -static
 # have no libc to offer: it is pure Go and static by construction.
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/hull-oci ./cmd/hull-oci
-	$(GO) build -ldflags '$(LDFLAGS)' -o bin/hull-monitor ./cmd/hull-monitor
+	$(GO) build -tags osusergo,netgo -ldflags '$(LDFLAGS)' -o bin/hull-monitor ./cmd/hull-monitor
 	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o bin/hull-init ./cmd/hull-init
-	$(GO) build -ldflags '$(LDFLAGS)' -o bin/hull ./cmd/hull
+	$(GO) build -tags osusergo,netgo -ldflags '$(LDFLAGS)' -o bin/hull ./cmd/hull
 
 install: build
 	for b in hull hull-oci hull-monitor hull-init; do install -D -m 0755 bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b; done

@@ -75,7 +75,7 @@ func Open(opts Options) (*Engine, error) {
 		e.images.Close()
 		return nil, err
 	}
-	if e.events, err = events.Open(filepath.Join(e.root, "events.log")); err != nil {
+	if e.events, err = events.Open(e.eventsPath()); err != nil {
 		e.images.Close()
 		return nil, err
 	}
@@ -83,6 +83,9 @@ func Open(opts Options) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	// exec re-executes a program that carries the nsexec preamble and the
+	// runtime's init: hull-monitor does (it starts containers), hull does not.
+	e.runtime.Self = e.bins.monitor
 	return e, nil
 }
 
@@ -118,3 +121,7 @@ func findBinary(given, name string) string {
 	}
 	return name
 }
+
+// eventsPath is the journal; it has a directory of its own because
+// followers wake for every change in the journal's directory.
+func (e *Engine) eventsPath() string { return filepath.Join(e.root, "events", "events.log") }

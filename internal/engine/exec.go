@@ -57,7 +57,7 @@ func (e *Engine) Exec(ref string, opts ExecOptions) (int, error) {
 	}
 	pid, err := rc.Exec(p, runtime.ExecOpts{Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr, ConsoleSocket: opts.ConsoleSocket})
 	if err != nil {
-		return 0, startError(c, err)
+		return 0, execError(err)
 	}
 	e.emit(c, "exec_start: "+opts.Cmd[0], nil)
 	return pid, nil

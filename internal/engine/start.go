@@ -126,7 +126,7 @@ func (e *Engine) monitorConfig(c *Container, attached bool) monitor.Config {
 		Tty: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		ConsoleSize: [2]uint16{uint16(hc.ConsoleSize[0]), uint16(hc.ConsoleSize[1])},
 		Restart:     monitor.RestartPolicy{Name: string(hc.RestartPolicy.Name), MaxRetries: hc.RestartPolicy.MaximumRetryCount},
-		Events:      filepath.Join(e.root, "events.log"),
+		Events:      e.eventsPath(),
 	}
 	if hc.LogConfig.Type != "none" {
 		cfg.Log = logs.Config{Path: e.logPath(c)}
@@ -140,6 +140,15 @@ func (e *Engine) monitorConfig(c *Container, attached bool) monitor.Config {
 
 func (e *Engine) logPath(c *Container) string {
 	return filepath.Join(e.dir(c.ID), c.ID+"-json.log")
+}
+
+// execError gives a failed exec Docker's exit status, as startError does.
+func execError(err error) error {
+	var ee *ExitError
+	if errors.As(startError(&Container{}, err), &ee) {
+		return &ExitError{Code: ee.Code, Err: fmt.Errorf("exec failed: %w", err)}
+	}
+	return fmt.Errorf("exec failed: %w", err)
 }
 
 // startError gives a failed start Docker's exit status: 127 when the

@@ -127,6 +127,10 @@ func (r *Runtime) spawn(req *spawnRequest) (_ *spawned, err error) {
 	// Go starts fewer threads then. Init removes the variable again.
 	env := []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"}
 	intermediate, err := r.startSelf(req.dir, env, files)
+	// Only the child may hold its end from now on: if it dies before
+	// talking (a Self without the preamble, a crash), reading the socket
+	// then ends with EOF instead of waiting for ever.
+	child.Close()
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", r.Self, err)
 	}
