@@ -51,6 +51,29 @@ func TestRunInteractiveTerminal(t *testing.T) {
 	}
 }
 
+// exec -it gets a terminal of hull's size, reads keys from hull's terminal
+// and exits with the process's status.
+func TestExecInteractiveTerminal(t *testing.T) {
+	root := engineRoot(t)
+	run(t, root, "run", "-d", "--name", "target", "busybox", "sleep", "1000")
+	master, slave := openPty(t)
+	setSize(t, master, 25, 90)
+	// hull sizes the pty before it passes any input on: the size is
+	// read after a line of input.
+	cmd := exec.Command(hullBin, "--root", root, "exec", "-it", "target", "sh", "-c", "read x; stty size; echo got $x; exit 4")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := readAll(master)
+	master.Write([]byte("typed\r"))
+	if code := exitCode(t, cmd); code != 4 {
+		t.Errorf("exec -it: exit %d, want 4", code)
+	}
+	eventually(t, "the process's output", func() bool { return strings.Contains(out(), "25 90\r\ngot typed\r\n") })
+}
+
 // openPty opens a pseudo-terminal pair.
 func openPty(t *testing.T) (master, slave *os.File) {
 	t.Helper()
