@@ -114,6 +114,17 @@ func (e *Engine) mountRootfs(ctx context.Context, c *Container, target string) e
 	if err != nil {
 		return fmt.Errorf("root filesystem of %s: %w", c.ID, err)
 	}
+	if c.HostConfig.AutoRemove {
+		// Nothing of a --rm container outlives it, so its writes need not
+		// reach the disk: a volatile overlay skips the syncs, and unmounting
+		// it no longer flushes the host's filesystem (0.4 ms to tens of ms
+		// here, as podman found for its --rm containers).
+		for i := range ms {
+			if ms[i].Type == "overlay" {
+				ms[i].Options = append(ms[i].Options, "volatile")
+			}
+		}
+	}
 	return snapshot.Mount(ms, target)
 }
 
