@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hullrt/hull/internal/engine"
+	"github.com/hullrt/hull/internal/errdefs"
 )
 
 // runRun is `hull run`: create, start and, unless -d, stay attached until
@@ -60,7 +61,11 @@ func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *
 		if !o.rm {
 			return nil
 		}
-		return eng.Remove(bg, id, engine.RemoveOptions{Force: true, Volumes: true})
+		err := eng.Remove(bg, id, engine.RemoveOptions{Force: true, Volumes: true})
+		if errdefs.IsNotFound(err) {
+			return nil // the monitor's own `hull rm` got there first
+		}
+		return err
 	}
 	att, err := eng.Start(ctx, id, engine.StartOptions{Attach: true})
 	if err != nil {

@@ -24,7 +24,7 @@ type CreateRequest struct {
 // Create makes a container from an image without starting it: a record, a
 // writable snapshot on the image and references on its volumes. It returns
 // the new container's record. On failure nothing is left behind.
-func (e *Engine) Create(ctx context.Context, req CreateRequest) (c *Container, err error) {
+func (e *Engine) Create(ctx context.Context, req CreateRequest) (_ *Container, err error) {
 	if req.Config == nil || req.Config.Image == "" {
 		return nil, fmt.Errorf("no image given: %w", errdefs.ErrInvalidArgument)
 	}
@@ -39,7 +39,7 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (c *Container, e
 	if err != nil {
 		return nil, err
 	}
-	c = &Container{ID: newID(), Created: time.Now().UTC(), Config: &cfg, HostConfig: &hc, Image: img.ID.String()}
+	c := &Container{ID: newID(), Created: time.Now().UTC(), Config: &cfg, HostConfig: &hc, Image: img.ID.String()}
 	if err := os.Mkdir(e.dir(c.ID), 0o700); err != nil {
 		return nil, fmt.Errorf("creating container directory: %w", err)
 	}

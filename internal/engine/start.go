@@ -143,7 +143,9 @@ func (e *Engine) monitorConfig(c *Container, attached bool) monitor.Config {
 		cfg.Log = logs.Config{Path: e.logPath(c)}
 		cfg.Log.MaxSize, cfg.Log.MaxFiles = logLimits(hc.LogConfig.Config)
 	}
-	if hc.AutoRemove && !attached {
+	if hc.AutoRemove {
+		// Also when attached: if the attached CLI dies, nobody else removes
+		// the container; when it does not, the second rm finds nothing.
 		cfg.OnExit = []string{e.bins.hull, "--root", e.root, "--exec-root", e.execRoot, "rm", "-f", "-v", c.ID}
 	}
 	return cfg

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/distribution/reference"
-
 	"github.com/hullrt/hull/internal/errdefs"
 )
 
@@ -113,16 +111,26 @@ func (f Filter) matchImage(e Event) bool {
 }
 
 // familiarName is an image reference without tag, digest or the Docker
-// Hub defaults: "docker.io/library/busybox:1.36" is "busybox".
+// Hub defaults: "docker.io/library/busybox:1.36" is "busybox". It is done
+// by hand rather than with distribution/reference, whose regular
+// expressions cost every monitor process a millisecond to compile at start.
 func familiarName(s string) string {
 	if strings.HasPrefix(s, "sha256:") {
-		return s // an image id, which the parser would take for a name and tag
+		return s // an image id, not a name
 	}
-	named, err := reference.ParseNormalizedNamed(s)
-	if err != nil {
-		return s
+	if i := strings.IndexByte(s, '@'); i >= 0 {
+		s = s[:i]
 	}
-	return reference.FamiliarName(named)
+	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, '/') {
+		s = s[:i]
+	}
+	for _, hub := range []string{"docker.io/", "index.docker.io/", "registry-1.docker.io/"} {
+		if rest, ok := strings.CutPrefix(s, hub); ok {
+			s = rest
+			break
+		}
+	}
+	return strings.TrimPrefix(s, "library/")
 }
 
 // matchLabels requires every label filter: "key" needs the attribute,
