@@ -182,8 +182,14 @@ func setgroups(groups []int) error {
 // lookPath finds the program like execvp would, with the container's PATH.
 func lookPath(name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
-		if _, err := os.Stat(name); err != nil {
+		fi, err := os.Stat(name)
+		if err != nil {
 			return "", fmt.Errorf("exec: %q: %w", name, err)
+		}
+		// execve(2) would fail with EACCES only after start, when the
+		// error can no longer reach the caller: say so at create, as runc.
+		if fi.IsDir() || fi.Mode()&0o111 == 0 {
+			return "", fmt.Errorf("exec: %q: %w", name, os.ErrPermission)
 		}
 		return name, nil
 	}
