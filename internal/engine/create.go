@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -42,6 +43,10 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (_ *Container, e
 	c := &Container{ID: newID(), Created: time.Now().UTC(), Config: &cfg, HostConfig: &hc, Image: img.ID.String()}
 	if err := os.Mkdir(e.dir(c.ID), 0o700); err != nil {
 		return nil, fmt.Errorf("creating container directory: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(e.dir(c.ID), "lock"), nil, 0o600); err != nil {
+		os.Remove(e.dir(c.ID))
+		return nil, err
 	}
 	defer func() {
 		if err != nil {

@@ -200,7 +200,9 @@ func (e *Engine) releaseName(name, id string) {
 // lock takes the container's lock for one operation; the caller runs the
 // returned function to release it.
 func (e *Engine) lock(id string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(e.dir(id), "lock"), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+	// Never O_CREAT: a lock file made again in a directory that Remove is
+	// deleting would make that removal fail. Create makes the file.
+	f, err := os.OpenFile(filepath.Join(e.dir(id), "lock"), os.O_RDWR|unix.O_CLOEXEC, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no such container: %s: %w", id, errdefs.ErrNotFound)
 	}
