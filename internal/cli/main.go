@@ -135,6 +135,8 @@ func commands() map[string]command {
 		"unpause":           {"hull unpause CONTAINER [CONTAINER...]", "Unpause all processes within one or more containers", runUnpause},
 		"container unpause": {"hull container unpause CONTAINER [CONTAINER...]", "Unpause all processes within one or more containers", runUnpause},
 		"rename":            {"hull rename CONTAINER NEW_NAME", "Rename a container", runRename},
+		"commit":            {"hull commit [OPTIONS] CONTAINER REPOSITORY[:TAG]", "Create a new image from a container's changes", runCommit},
+		"container commit":  {"hull container commit [OPTIONS] CONTAINER REPOSITORY[:TAG]", "Create a new image from a container's changes", runCommit},
 		"container rename":  {"hull container rename CONTAINER NEW_NAME", "Rename a container", runRename},
 		"cp":                {"hull cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thull cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", "Copy files/folders between a container and the local filesystem", runCp},
 		"container cp":      {"hull container cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thull container cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", "Copy files/folders between a container and the local filesystem", runCp},
