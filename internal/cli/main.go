@@ -92,6 +92,7 @@ func commands() map[string]command {
 		"load":          {"hull load [OPTIONS]", "Load an image from a tar archive or STDIN", runLoad},
 		"import":        {"hull import [OPTIONS] file|- [REPOSITORY[:TAG]]", "Import the contents from a tarball to create a filesystem image", runImport},
 		"image prune":   {"hull image prune [OPTIONS]", "Remove unused images", runPrune},
+		"system prune":  {"hull system prune [OPTIONS]", "Remove unused data", runSystemPrune},
 		"system df":     {"hull system df", "Show hull disk usage", runDF},
 		"login":         {"hull login [OPTIONS] [SERVER]", "Log in to a registry", runLogin},
 		"logout":        {"hull logout [SERVER]", "Log out from a registry", runLogout},

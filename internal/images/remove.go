@@ -32,8 +32,10 @@ func (s *Service) Remove(ctx context.Context, name string, force bool) error {
 		return s.records.Delete(ctx, img.Name)
 	}
 	r, rerr := s.resolve(ctx, img.Name, image.DefaultPlatform())
-	if rerr == nil && !force && !others.chains[r.top()] {
-		if users := s.containersOn(ctx, r.top()); len(users) > 0 {
+	// A container made from this image holds it, whether or not another
+	// image shares its layers (Docker refuses such an rmi just the same).
+	if rerr == nil && !force {
+		if users := s.containersOn(ctx, r.top(), r.manifest.Config.Digest.String()); len(users) > 0 {
 			return fmt.Errorf("image %s is used by container snapshot %q: %w", img.Name, users[0], errdefs.ErrConflict)
 		}
 	}
@@ -73,10 +75,14 @@ func (s *Service) othersNaming(ctx context.Context, img image.Image) (others, er
 	return o, nil
 }
 
-// containersOn returns the snapshots other than unpackers' built on top.
-func (s *Service) containersOn(ctx context.Context, top string) []string {
+// containersOn returns the snapshots other than unpackers' built on top
+// for the image id (any image on that top, when a snapshot does not say).
+func (s *Service) containersOn(ctx context.Context, top, id string) []string {
 	var users []string
 	s.snapshots.Walk(ctx, func(info snapshot.Info) error {
+		if l := info.Labels[labelImageID]; l != "" && id != "" && l != id {
+			return nil
+		}
 		if info.Parent == top && info.Labels[labelUnpack] == "" && info.Kind != snapshot.KindCommitted {
 			users = append(users, info.Name)
 		}

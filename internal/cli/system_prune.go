@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hullrt/hull/internal/volume"
+)
+
+// runSystemPrune is `hull system prune [-a] [--volumes] [-f]`: stopped
+// containers, then (with --volumes) anonymous volumes no container uses,
+// then the image data no image needs (with -a, every image no container
+// uses). Like Docker it asks first unless -f.
+func runSystemPrune(ctx context.Context, e *env, args []string) error {
+	var force, all, volumes bool
+	fs := e.newFlags("system prune")
+	fs.Bool(&force, "f", "force", "Do not prompt for confirmation")
+	fs.Bool(&all, "a", "all", "Remove all unused images not just dangling ones")
+	fs.Bool(&volumes, "", "volumes", "Prune anonymous volumes")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return fmt.Errorf("system prune: accepts no arguments")
+	}
+	if !force && !e.confirm(all) {
+		return fmt.Errorf("system prune cancelled (no terminal to confirm on; use -f)")
+	}
+	eng, err := e.engine()
+	if err != nil {
+		return err
+	}
+	crep, err := eng.Prune(ctx, nil)
+	if err != nil {
+		return docker(err)
+	}
+	if len(crep.ContainersDeleted) > 0 {
+		fmt.Fprintln(e.stdout, "Deleted Containers:")
+		for _, id := range crep.ContainersDeleted {
+			fmt.Fprintln(e.stdout, id)
+		}
+	}
+	var reclaimed uint64
+	if volumes {
+		vrep, err := eng.Volumes().Prune(ctx, volume.PruneOptions{})
+		if err != nil {
+			return docker(err)
+		}
+		if len(vrep.VolumesDeleted) > 0 {
+			fmt.Fprintln(e.stdout, "Deleted Volumes:")
+			for _, n := range vrep.VolumesDeleted {
+				fmt.Fprintln(e.stdout, n)
+			}
+		}
+		reclaimed += vrep.SpaceReclaimed
+	}
+	if all {
+		if err := untagAll(ctx, e); err != nil {
+			return err
+		}
+	}
+	res, err := eng.Images().Prune(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Total reclaimed space: %s\n", humanSize(int64(reclaimed)+res.Bytes))
+	return nil
+}
