@@ -13,6 +13,7 @@ type imagesOptions struct {
 	quiet, all, noTrunc, digests bool
 	format                       string
 	filter                       string // REPOSITORY[:TAG]
+	filters                      []string
 }
 
 // imageRow is one line of `hull images`, with docker's field names so
@@ -41,6 +42,7 @@ func runImages(ctx context.Context, e *env, args []string) error {
 	fs.Bool(&o.noTrunc, "", "no-trunc", "Don't truncate output")
 	fs.Bool(&o.digests, "", "digests", "Show digests")
 	fs.String(&o.format, "", "format", "Format output using a Go template")
+	fs.Strings(&o.filters, "f", "filter", "Filter output based on conditions provided (reference, label, before, since, dangling)")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -94,6 +96,10 @@ func imageRows(ctx context.Context, svc *images.Service, o imagesOptions) ([]ima
 	if err != nil {
 		return nil, err
 	}
+	f, err := parseImageFilters(ctx, svc, o.filters)
+	if err != nil {
+		return nil, err
+	}
 	var ds []described
 	for _, rec := range recs {
 		repo, tag := repoTag(rec.Name)
@@ -103,6 +109,9 @@ func imageRows(ctx context.Context, svc *images.Service, o imagesOptions) ([]ima
 		d, err := describe(ctx, svc, rec)
 		if err != nil {
 			return nil, err
+		}
+		if !f.match(d) {
+			continue
 		}
 		ds = append(ds, d)
 	}

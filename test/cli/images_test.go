@@ -198,3 +198,26 @@ func TestMissingImages(t *testing.T) {
 		t.Errorf("pull of an image the registry lacks: %q", msg)
 	}
 }
+
+// --filter reference= takes Docker's globs; label= reads the config's
+// labels; a filter hull does not know is one clear error.
+func TestImagesFilter(t *testing.T) {
+	root, _ := withBusybox(t, "busybox")
+	ok(t, root, "import", "--change", "LABEL team=web", busyboxTar, "example.com/web/app:v1")
+	f := "{{.Repository}}:{{.Tag}}"
+	if got := ok(t, root, "images", "--format", f, "--filter", "reference=example.com/*/*"); got != "example.com/web/app:v1\n" {
+		t.Errorf("reference glob: %q", got)
+	}
+	if got := ok(t, root, "images", "--format", f, "-f", "reference=busybox:latest"); got != "busybox:latest\n" {
+		t.Errorf("reference with tag: %q", got)
+	}
+	if got := ok(t, root, "images", "--format", f, "--filter", "label=team=web"); got != "example.com/web/app:v1\n" {
+		t.Errorf("label: %q", got)
+	}
+	if got := ok(t, root, "images", "-q", "--filter", "dangling=true"); got != "" {
+		t.Errorf("dangling=true lists %q; hull keeps no untagged images", got)
+	}
+	if msg := fails(t, root, "images", "--filter", "color=red"); !strings.Contains(msg, "invalid filter") {
+		t.Errorf("unknown filter: %q", msg)
+	}
+}
