@@ -73,7 +73,11 @@ func (e *Engine) Remove(ctx context.Context, ref string, opts RemoveOptions) err
 func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 	if rc, err := e.runtime.Load(c.ID); err == nil {
 		if err := rc.Delete(true); err != nil {
-			return fmt.Errorf("deleting runtime container %s: %w", c.ID, err)
+			// The monitor may have deleted it meanwhile; only a runtime
+			// container that is still there is a failure.
+			if _, lerr := e.runtime.Load(c.ID); lerr == nil || !errdefs.IsNotFound(lerr) {
+				return fmt.Errorf("deleting runtime container %s: %w", c.ID, err)
+			}
 		}
 	} else if !errors.Is(err, errdefs.ErrNotFound) && !os.IsNotExist(err) {
 		return err
