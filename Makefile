@@ -2,7 +2,7 @@
 GO ?= go
 PREFIX ?= /usr/local
 
-.PHONY: all build install test test-unit test-conformance bench clean
+.PHONY: all build install test test-unit test-conformance bench bench-engine bench-image clean
 
 all: build
 
@@ -36,6 +36,14 @@ test-conformance: build
 
 bench: build
 	bash bench/oci-run.sh bin/hull-oci
+
+# hull run --rm against podman and docker (installs nothing: see the script).
+bench-engine: build
+	bash bench/engine-run.sh bin
+
+# pull and unpack of a ~200 MB image against skopeo+umoci and containerd.
+bench-image: build
+	bash bench/image-pull.sh bin/hull
 
 clean:
 	rm -rf bin
