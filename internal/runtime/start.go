@@ -26,7 +26,12 @@ func (c *Container) start() error {
 		return fmt.Errorf("removing exec fifo: %w", err)
 	}
 	if h := c.state.Config.Hooks; h != nil && len(h.Poststart) > 0 {
-		runHooksWarn("poststart", h.Poststart, c.OCIState(), c.rt.warn)
+		// The state of a container that has just started, as runc passes
+		// it: a program as quick as `true` may be gone before the hooks
+		// run, and a live reading would then say "stopped" with no pid.
+		st := c.OCIState()
+		st.Status, st.Pid = Running, c.state.Pid
+		runHooksWarn("poststart", h.Poststart, st, c.rt.warn)
 	}
 	return nil
 }
