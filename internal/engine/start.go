@@ -60,7 +60,7 @@ func (e *Engine) Start(ctx context.Context, ref string, opts StartOptions) (*mon
 	if err := e.prepareBundle(ctx, c); err != nil {
 		return nil, err
 	}
-	att, err := monitor.Start(e.bins.monitor, e.monitorConfig(c, opts.Attach), opts.Attach)
+	att, err := monitor.Start(e.bins.monitor, e.monitorConfig(c), opts.Attach)
 	if err != nil {
 		return nil, startError(c, err)
 	}
@@ -129,7 +129,7 @@ func (e *Engine) mountRootfs(ctx context.Context, c *Container, target string) e
 }
 
 // monitorConfig is what the container's monitor needs to know.
-func (e *Engine) monitorConfig(c *Container, attached bool) monitor.Config {
+func (e *Engine) monitorConfig(c *Container) monitor.Config {
 	hc := c.HostConfig
 	cfg := monitor.Config{
 		ID: c.ID, Name: c.Name, Image: c.Config.Image,
