@@ -53,12 +53,10 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (_ *Container, e
 			e.undoCreate(ctx, c)
 		}
 	}()
+	// The record goes down before the name is claimed and before anything
+	// else is made, so that whatever a kill -9 interrupts below, `hull rm`
+	// finds the container and cleans, and a name never points at nothing.
 	if err := e.claim(c, req.Name); err != nil {
-		return nil, err
-	}
-	// The record goes down before anything else is made, so that whatever
-	// a kill -9 interrupts below, `hull rm` finds the container and cleans.
-	if err := e.save(c); err != nil {
 		return nil, err
 	}
 	key := cfg.Image
@@ -92,14 +90,22 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (_ *Container, e
 
 // claim gives the container its name: the one asked for, or a generated one.
 func (e *Engine) claim(c *Container, name string) error {
+	try := func(n string) error {
+		if !validName.MatchString(n) {
+			return e.claimName(n, c.ID) // refuses it, with Docker's message
+		}
+		c.Name = n
+		if err := e.save(c); err != nil {
+			return err
+		}
+		return e.claimName(n, c.ID)
+	}
 	if name != "" {
-		c.Name = name
-		return e.claimName(name, c.ID)
+		return try(name)
 	}
 	var err error
 	for retry := range 10 {
-		c.Name = randomName(retry)
-		if err = e.claimName(c.Name, c.ID); !errors.Is(err, errdefs.ErrConflict) {
+		if err = try(randomName(retry)); !errors.Is(err, errdefs.ErrConflict) {
 			return err
 		}
 	}

@@ -182,7 +182,9 @@ func (e *Engine) claimName(name, id string) error {
 		if rerr != nil {
 			continue
 		}
-		if _, serr := os.Stat(e.dir(other)); serr == nil {
+		// Only a container with a record holds a name: a create killed
+		// before it saved one left nothing anybody could remove.
+		if _, serr := os.Stat(filepath.Join(e.dir(other), "container.json")); serr == nil {
 			return fmt.Errorf("the container name %q is already in use by container %q; remove (or rename) that container to reuse the name: %w", "/"+name, other, errdefs.ErrConflict)
 		}
 		os.Remove(p)

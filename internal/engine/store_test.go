@@ -1,0 +1,47 @@
+package engine
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hullrt/hull/internal/errdefs"
+)
+
+// A name is held by a container with a record; one whose create was killed
+// before the record was saved (a directory with only its lock file) holds
+// nothing, and the name is taken over.
+func TestClaimNameTakesOverFromRecordlessContainer(t *testing.T) {
+	e := &Engine{root: t.TempDir()}
+	if err := os.MkdirAll(filepath.Join(e.containersDir(), "names"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	live, dead, next := newID(), newID(), newID()
+	for _, id := range []string{live, dead} {
+		if err := os.Mkdir(e.dir(id), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.save(&Container{ID: live, Name: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.claimName("web", live); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.claimName("web", next); !errors.Is(err, errdefs.ErrConflict) {
+		t.Fatalf("claiming a live container's name: %v, want a conflict", err)
+	}
+	if err := os.Symlink(dead, e.namePath("db")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.claimName("db", next); err != nil {
+		t.Fatalf("a name left by a killed create is still held: %v", err)
+	}
+	if got, _ := os.Readlink(e.namePath("db")); got != next {
+		t.Errorf("name db points at %q, want %q", got, next)
+	}
+	if err := e.claimName("x", next); !errors.Is(err, errdefs.ErrInvalidArgument) {
+		t.Errorf("a one-letter name: %v, want invalid argument (Docker's rule)", err)
+	}
+}
