@@ -2,6 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/moby/moby/api/types/container"
 )
@@ -25,7 +29,27 @@ func (e *Engine) Prune(ctx context.Context, filters map[string][]string) (contai
 			rep.ContainersDeleted = append(rep.ContainersDeleted, s.ID)
 		}
 	}
+	e.removeRecordless(time.Minute)
 	return rep, nil
+}
+
+// removeRecordless deletes container directories that never got a record:
+// what a create killed in its first microseconds leaves. One younger than
+// grace may be a create still under way.
+func (e *Engine) removeRecordless(grace time.Duration) {
+	ids, err := e.ids()
+	if err != nil {
+		return
+	}
+	for _, id := range ids {
+		dir := e.dir(id)
+		if _, err := os.Stat(filepath.Join(dir, "container.json")); !errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if fi, err := os.Stat(dir); err == nil && time.Since(fi.ModTime()) > grace {
+			os.RemoveAll(dir)
+		}
+	}
 }
 
 func pruneMatch(s container.Summary, filters map[string][]string) bool {

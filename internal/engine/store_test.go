@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hullrt/hull/internal/errdefs"
 )
@@ -43,5 +44,31 @@ func TestClaimNameTakesOverFromRecordlessContainer(t *testing.T) {
 	}
 	if err := e.claimName("x", next); !errors.Is(err, errdefs.ErrInvalidArgument) {
 		t.Errorf("a one-letter name: %v, want invalid argument (Docker's rule)", err)
+	}
+}
+
+// Prune's sweep removes a directory that never got a record once it is
+// older than the grace period, and leaves containers with records alone.
+func TestRemoveRecordless(t *testing.T) {
+	e := &Engine{root: t.TempDir()}
+	live, dead := newID(), newID()
+	for _, id := range []string{live, dead} {
+		if err := os.MkdirAll(e.dir(id), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.save(&Container{ID: live, Name: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	e.removeRecordless(time.Hour)
+	if _, err := os.Stat(e.dir(dead)); err != nil {
+		t.Fatalf("a fresh record-less directory (maybe a create under way) was removed: %v", err)
+	}
+	e.removeRecordless(0)
+	if _, err := os.Stat(e.dir(dead)); !os.IsNotExist(err) {
+		t.Errorf("the record-less directory is still there: %v", err)
+	}
+	if _, err := os.Stat(e.dir(live)); err != nil {
+		t.Errorf("a container with a record was removed: %v", err)
 	}
 }
