@@ -105,7 +105,7 @@ func addResourceFlags(fs *flagSet, o *runOptions) {
 }
 
 func addNamespaceFlags(fs *flagSet, o *runOptions) {
-	fs.String(&o.network, "", "network", `Connect a container to a network ("none" or "host")`)
+	fs.String(&o.network, "", "network", `Connect a container to a network ("none", "host" or "container:NAME")`)
 	fs.String(&o.network, "", "net", "Connect a container to a network (same as --network)")
 	fs.String(&o.pid, "", "pid", "PID namespace to use")
 	fs.String(&o.ipc, "", "ipc", "IPC mode to use")

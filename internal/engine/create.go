@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -142,8 +143,8 @@ func validateHostConfig(hc *container.HostConfig) error {
 	if hc.AutoRemove && hc.RestartPolicy.Name != "" && hc.RestartPolicy.Name != container.RestartPolicyDisabled {
 		return fmt.Errorf("can't create 'AutoRemove' container with restart policy: %w", errdefs.ErrInvalidArgument)
 	}
-	switch string(hc.NetworkMode) {
-	case "", "default", "none", "host", "bridge":
+	switch nm := string(hc.NetworkMode); {
+	case nm == "", nm == "default", nm == "none", nm == "host", nm == "bridge", strings.HasPrefix(nm, "container:"):
 	default:
 		return fmt.Errorf("network mode %q is not supported yet: %w", hc.NetworkMode, errdefs.ErrInvalidArgument)
 	}

@@ -57,9 +57,14 @@ func (e *Engine) generateSpec(c *Container, rootfs string) (*specs.Spec, error) 
 		o.Mounts = append(o.Mounts, sm)
 	}
 	o.Mounts = append(o.Mounts, etc...)
-	for _, ns := range []string{o.PidMode, o.IpcMode, o.UTSMode} {
-		if strings.HasPrefix(ns, "container:") {
-			return nil, fmt.Errorf("joining another container's namespaces is not supported yet: %w", errdefs.ErrInvalidArgument)
+	if strings.HasPrefix(o.IpcMode, "container:") {
+		// Sharing IPC means sharing the other's /dev/shm, a tmpfs that
+		// lives only in its mount namespace, where a bind cannot reach.
+		return nil, fmt.Errorf("--ipc container: is not supported yet: %w", errdefs.ErrInvalidArgument)
+	}
+	for _, ns := range []*string{&o.PidMode, &o.NetworkMode} {
+		if err := e.joinMode(ns); err != nil {
+			return nil, err
 		}
 	}
 	s, err := spec.Generate(nil, o)
@@ -97,4 +102,24 @@ func setResources(o *spec.Options, r *container.Resources) {
 		}
 		o.NanoCPUs = r.CPUQuota * 1e9 / period
 	}
+}
+
+// joinMode turns a "container:NAME" namespace mode into the
+// "container:/proc/PID" the spec package takes: the namespaces of that
+// container's init, which must be running.
+func (e *Engine) joinMode(mode *string) error {
+	ref, ok := strings.CutPrefix(*mode, "container:")
+	if !ok {
+		return nil
+	}
+	other, err := e.Lookup(ref)
+	if err != nil {
+		return err
+	}
+	st := e.status(other)
+	if !st.Running || st.Pid == 0 {
+		return fmt.Errorf("cannot join container %s: it is not running: %w", other.Name, errdefs.ErrConflict)
+	}
+	*mode = fmt.Sprintf("container:/proc/%d", st.Pid)
+	return nil
 }
