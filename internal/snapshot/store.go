@@ -62,7 +62,17 @@ func Open(root string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("opening snapshot store lock: %w", err)
 	}
 	s := &Store{root: root, lock: lock}
-	if err := s.update(func(md *metadata) error { return s.chooseDriver(md, o.Driver) }); err != nil {
+	// The metadata is written (and synced) only the first time, when the
+	// driver is settled: every hull command opens the store, and a sync on
+	// each would cost every one of them a disk flush.
+	err = s.locked(func(md *metadata) error {
+		first := md.Driver == ""
+		if err := s.chooseDriver(md, o.Driver); err != nil || !first {
+			return err
+		}
+		return s.save(md)
+	})
+	if err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("opening snapshot store %s: %w", root, err)
 	}
