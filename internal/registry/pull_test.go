@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -245,8 +246,24 @@ func TestPullProcessKilledThenResume(t *testing.T) {
 	dir := t.TempDir()
 	var pid atomic.Int64
 	var killed atomic.Bool
+	// Kill only once the puller has written part of a layer to disk: what
+	// the proxy sent may still sit in socket buffers, and a kill then would
+	// leave nothing to resume (a slow, loaded machine showed it).
+	written := func() bool {
+		cs, err := content.NewLocal(filepath.Join(dir, "content"))
+		if err != nil {
+			return false
+		}
+		ingests, _ := cs.ListIngests(context.Background())
+		for _, in := range ingests {
+			if in.Offset > 1<<20 {
+				return true
+			}
+		}
+		return false
+	}
 	p := &proxy{onBlob: func(sent int64) {
-		if sent > 4<<20 && pid.Load() > 0 && !killed.Swap(true) {
+		if sent > 4<<20 && pid.Load() > 0 && !killed.Load() && written() && !killed.Swap(true) {
 			syscall.Kill(int(pid.Load()), syscall.SIGKILL) // kill -9 the puller mid-layer
 		}
 	}}
