@@ -92,13 +92,21 @@ func (f *flagSet) expandShorts(args []string) []string {
 		if a == "--" {
 			return append(out, args[i:]...)
 		}
-		if len(a) < 3 || a[0] != '-' || a[1] == '-' || strings.Contains(a, "=") || f.fs.Lookup(a[1:]) != nil {
+		// "-e=FOO" is Go's own syntax for a value; "-eFOO=bar" is a short
+		// flag with its value attached, as pflag reads it.
+		if len(a) < 3 || a[0] != '-' || a[1] == '-' || a[2] == '=' || f.fs.Lookup(flagName(a)) != nil {
 			out = append(out, a)
 			continue
 		}
 		out = append(out, f.splitShort(a)...)
 	}
 	return out
+}
+
+// flagName is the name in "-name" or "-name=value".
+func flagName(a string) string {
+	name, _, _ := strings.Cut(a[1:], "=")
+	return name
 }
 
 func (f *flagSet) splitShort(a string) []string {

@@ -22,6 +22,9 @@ func TestFlagSetParse(t *testing.T) {
 		{args: []string{"-ofile"}, o: "file"},
 		{args: []string{"-qo", "file", "img"}, q: true, o: "file", pos: []string{"img"}},
 		{args: []string{"--output=f", "--", "-q"}, o: "f", pos: []string{"-q"}},
+		{args: []string{"-oKEY=value"}, o: "KEY=value"},
+		{args: []string{"-o=file"}, o: "file"},
+		{args: []string{"-qoA=B", "img"}, q: true, o: "A=B", pos: []string{"img"}},
 	} {
 		var q, a bool
 		var o string
