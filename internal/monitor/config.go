@@ -11,6 +11,7 @@ import (
 
 	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/logs"
+	"github.com/hullrt/hull/internal/proc"
 )
 
 // The files a monitor keeps in its container's directory (Config.Dir).
@@ -104,7 +105,7 @@ func ReadState(dir string) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.MonitorAlive = processAlive(s.MonitorPid, s.MonitorStart); s.MonitorAlive {
+	if s.MonitorAlive = proc.Alive(s.MonitorPid, s.MonitorStart); s.MonitorAlive {
 		return s, nil
 	}
 	// The monitor may have written its last state and exited between the
@@ -115,7 +116,7 @@ func ReadState(dir string) (*State, error) {
 		return nil, err
 	}
 	if again.MonitorPid != s.MonitorPid || again.MonitorStart != s.MonitorStart {
-		again.MonitorAlive = processAlive(again.MonitorPid, again.MonitorStart)
+		again.MonitorAlive = proc.Alive(again.MonitorPid, again.MonitorStart)
 	}
 	return again, nil
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hullrt/hull/internal/logs"
+	"github.com/hullrt/hull/internal/proc"
 	"github.com/hullrt/hull/internal/runtime"
 )
 
@@ -147,7 +148,7 @@ func run(dir string, attached bool) int {
 // firstStart starts the container for the first time; state.json then
 // says running, with a restart count back at 0, as after `docker start`.
 func (m *monitor) firstStart(first *client) error {
-	_, start, ok := procStat(os.Getpid())
+	_, start, ok := proc.Stat(os.Getpid())
 	if !ok {
 		return fmt.Errorf("reading the monitor's own start time")
 	}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/proc"
 )
 
 // WaitExit blocks until the monitor of the container in dir has recorded
@@ -72,7 +73,7 @@ func openPidfd(pid int, start uint64) int {
 	if err != nil {
 		return -1
 	}
-	if !processAlive(pid, start) {
+	if !proc.Alive(pid, start) {
 		unix.Close(fd)
 		return -1
 	}

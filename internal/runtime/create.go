@@ -13,6 +13,7 @@ import (
 
 	"github.com/hullrt/hull/internal/cgroups"
 	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/proc"
 )
 
 // CreateOpts are the choices a caller makes when creating a container.
@@ -86,7 +87,7 @@ func (r *Runtime) Create(id string, opts CreateOpts) (c *Container, err error) {
 	}
 	defer p.conn.close()
 	c.state.Pid = p.pid
-	if _, c.state.PidStart, _ = procStat(p.pid); c.state.PidStart == 0 {
+	if _, c.state.PidStart, _ = proc.Stat(p.pid); c.state.PidStart == 0 {
 		return nil, fmt.Errorf("container init exited during create")
 	}
 	c.state.Namespaces = namespacePaths(spec, p.pid)

@@ -1,14 +1,13 @@
 package runtime
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
+	"github.com/hullrt/hull/internal/proc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -98,39 +97,13 @@ func loadState(dir string) (*State, error) {
 	return &s, nil
 }
 
-// procStat returns the state letter and start time of pid from
-// /proc/PID/stat, or ok=false when there is no such process.
-func procStat(pid int) (state byte, start uint64, ok bool) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, 0, false
-	}
-	// The command name may hold spaces and parentheses: fields start after
-	// the last ')'.
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 || i+2 >= len(data) {
-		return 0, 0, false
-	}
-	fields := bytes.Fields(data[i+2:])
-	// fields[0] is field 3 (state); start time is field 22.
-	if len(fields) < 20 {
-		return 0, 0, false
-	}
-	start, err = strconv.ParseUint(string(fields[19]), 10, 64)
-	if err != nil {
-		return 0, 0, false
-	}
-	return fields[0][0], start, true
-}
-
 // alive reports whether the container's init still runs: the pid exists,
 // is not a zombie, and started when init did.
 func (s *State) alive() bool {
 	if s.Pid <= 0 {
 		return false
 	}
-	st, start, ok := procStat(s.Pid)
-	return ok && st != 'Z' && st != 'X' && start == s.PidStart
+	return proc.Alive(s.Pid, s.PidStart)
 }
 
 // signalInit sends sig to init if it is still the process we started.
