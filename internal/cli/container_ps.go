@@ -112,7 +112,7 @@ func newPsRow(s container.Summary, trunc bool) psRow {
 	r := psRow{
 		ID: s.ID, Image: s.Image, Command: s.Command, State: string(s.State), Status: s.Status,
 		CreatedAt:  time.Unix(s.Created, 0).Format("2006-01-02 15:04:05 -0700 MST"),
-		RunningFor: humanDuration(time.Since(time.Unix(s.Created, 0))) + " ago",
+		RunningFor: engine.HumanDuration(time.Since(time.Unix(s.Created, 0))) + " ago",
 		Networks:   s.HostConfig.NetworkMode,
 	}
 	if r.Networks == "" || r.Networks == "default" {

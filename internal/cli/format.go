@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/engine"
 )
 
 // table prints rows the way docker's --format does: a Go template run on
@@ -96,47 +98,12 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%.3g%s", f, units[i])
 }
 
-// humanDuration is docker's "how long ago" wording (go-units
-// HumanDuration), so that CREATED reads the same.
-func humanDuration(d time.Duration) string {
-	s := int(d.Seconds())
-	switch {
-	case s < 1:
-		return "Less than a second"
-	case s == 1:
-		return "1 second"
-	case s < 60:
-		return fmt.Sprintf("%d seconds", s)
-	}
-	m := int(d.Minutes())
-	switch {
-	case m == 1:
-		return "About a minute"
-	case m < 60:
-		return fmt.Sprintf("%d minutes", m)
-	}
-	h := int(d.Hours() + 0.5)
-	switch {
-	case h == 1:
-		return "About an hour"
-	case h < 48:
-		return fmt.Sprintf("%d hours", h)
-	case h < 24*7*2:
-		return fmt.Sprintf("%d days", h/24)
-	case h < 24*30*2:
-		return fmt.Sprintf("%d weeks", h/24/7)
-	case h < 24*365*2:
-		return fmt.Sprintf("%d months", h/24/30)
-	}
-	return fmt.Sprintf("%d years", int(d.Hours())/24/365)
-}
-
 // since is CREATED's "3 hours ago"; an unknown time is "N/A".
 func since(t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return "N/A"
 	}
-	return humanDuration(time.Since(*t)) + " ago"
+	return engine.HumanDuration(time.Since(*t)) + " ago"
 }
 
 // isTerminal reports whether f is a terminal (save refuses to write one,
