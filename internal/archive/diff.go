@@ -198,34 +198,15 @@ func (lw *layerWriter) copyContent(abs string, size int64) error {
 // header builds the tar header of a node; nil for a socket, which tar
 // cannot hold and which is meaningless outside a running container.
 func header(abs, rel string, st *unix.Stat_t) (*tar.Header, error) {
-	hdr := &tar.Header{
-		Name:    rel,
-		Mode:    int64(st.Mode & 0o7777),
-		Uid:     int(st.Uid),
-		Gid:     int(st.Gid),
-		ModTime: time.Unix(st.Mtim.Unix()),
-		Format:  tar.FormatPAX,
-	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFREG:
-		hdr.Typeflag, hdr.Size = tar.TypeReg, st.Size
-	case unix.S_IFDIR:
-		hdr.Typeflag, hdr.Name = tar.TypeDir, rel+"/"
-	case unix.S_IFLNK:
-		target, err := os.Readlink(abs)
-		if err != nil {
+	var target string
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		var err error
+		if target, err = os.Readlink(abs); err != nil {
 			return nil, err
 		}
-		hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, target
-	case unix.S_IFCHR, unix.S_IFBLK:
-		hdr.Typeflag = tar.TypeChar
-		if st.Mode&unix.S_IFMT == unix.S_IFBLK {
-			hdr.Typeflag = tar.TypeBlock
-		}
-		hdr.Devmajor, hdr.Devminor = int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev))
-	case unix.S_IFIFO:
-		hdr.Typeflag = tar.TypeFifo
-	default:
+	}
+	hdr := FileHeader(rel, st, target)
+	if hdr == nil {
 		return nil, nil
 	}
 	xattrs, err := readXattrs(abs)
@@ -307,4 +288,39 @@ func readDirSorted(abs string) ([]string, error) {
 	names, err := f.Readdirnames(-1)
 	sort.Strings(names)
 	return names, err
+}
+
+// FileHeader is the tar header of the node name that st describes, with
+// target as a symlink's link name: type, mode, owner, time and device
+// numbers, in the PAX format (nanosecond times, long names). It is nil for
+// a socket, which tar cannot hold. A directory's name gets its trailing
+// slash; a regular file's size is st's.
+func FileHeader(name string, st *unix.Stat_t, target string) *tar.Header {
+	hdr := &tar.Header{
+		Name:    name,
+		Mode:    int64(st.Mode & 0o7777),
+		Uid:     int(st.Uid),
+		Gid:     int(st.Gid),
+		ModTime: time.Unix(st.Mtim.Unix()),
+		Format:  tar.FormatPAX,
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		hdr.Typeflag, hdr.Size = tar.TypeReg, st.Size
+	case unix.S_IFDIR:
+		hdr.Typeflag, hdr.Name = tar.TypeDir, name+"/"
+	case unix.S_IFLNK:
+		hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, target
+	case unix.S_IFCHR, unix.S_IFBLK:
+		hdr.Typeflag = tar.TypeChar
+		if st.Mode&unix.S_IFMT == unix.S_IFBLK {
+			hdr.Typeflag = tar.TypeBlock
+		}
+		hdr.Devmajor, hdr.Devminor = int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev))
+	case unix.S_IFIFO:
+		hdr.Typeflag = tar.TypeFifo
+	default:
+		return nil
+	}
+	return hdr
 }

@@ -7,9 +7,10 @@ import (
 	"io"
 	"os"
 	"slices"
-	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/archive"
 )
 
 // ArchivePath writes the file or directory p of the host as a tar stream
@@ -53,33 +54,24 @@ func (a *archiver) add(fd int, name string) error {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return &os.PathError{Op: "stat", Path: name, Err: err}
 	}
-	hdr := &tar.Header{Name: name, Mode: int64(st.Mode & 0o7777), Uid: int(st.Uid), Gid: int(st.Gid),
-		ModTime: time.Unix(st.Mtim.Unix()), Format: tar.FormatPAX}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFDIR:
-		hdr.Typeflag, hdr.Name = tar.TypeDir, name+"/"
+	var target string
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		var err error
+		if target, err = readlinkFD(fd); err != nil {
+			return &os.PathError{Op: "readlink", Path: name, Err: err}
+		}
+	}
+	hdr := archive.FileHeader(name, &st, target)
+	switch {
+	case hdr == nil:
+		return nil
+	case hdr.Typeflag == tar.TypeDir:
 		if err := a.tw.WriteHeader(hdr); err != nil {
 			return err
 		}
 		return a.addChildren(fd, name)
-	case unix.S_IFREG:
+	case hdr.Typeflag == tar.TypeReg:
 		return a.addFile(fd, &st, hdr)
-	case unix.S_IFLNK:
-		target, err := readlinkFD(fd)
-		if err != nil {
-			return &os.PathError{Op: "readlink", Path: name, Err: err}
-		}
-		hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, target
-	case unix.S_IFCHR, unix.S_IFBLK:
-		hdr.Typeflag = tar.TypeChar
-		if st.Mode&unix.S_IFMT == unix.S_IFBLK {
-			hdr.Typeflag = tar.TypeBlock
-		}
-		hdr.Devmajor, hdr.Devminor = int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev))
-	case unix.S_IFIFO:
-		hdr.Typeflag = tar.TypeFifo
-	default:
-		return nil
 	}
 	return a.tw.WriteHeader(hdr)
 }
@@ -89,12 +81,11 @@ func (a *archiver) addFile(fd int, st *unix.Stat_t, hdr *tar.Header) error {
 	if st.Nlink > 1 {
 		key := [2]uint64{st.Dev, st.Ino}
 		if first, ok := a.links[key]; ok {
-			hdr.Typeflag, hdr.Linkname = tar.TypeLink, first
+			hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeLink, first, 0
 			return a.tw.WriteHeader(hdr)
 		}
 		a.links[key] = hdr.Name
 	}
-	hdr.Typeflag, hdr.Size = tar.TypeReg, st.Size
 	// Reopening the O_PATH descriptor reads the very file that was
 	// stat'ed, whatever its name leads to now.
 	f, err := os.OpenFile(fdPath(fd), os.O_RDONLY, 0)
