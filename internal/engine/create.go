@@ -13,6 +13,7 @@ import (
 
 	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/events"
+	"github.com/hullrt/hull/internal/snapshot"
 )
 
 // CreateRequest is Docker's container create request: a name (empty for a
@@ -64,7 +65,11 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (_ *Container, e
 	if img.ID != "" {
 		key = img.ID.String()
 	}
-	_, imgConfig, err := e.images.PrepareRootfs(ctx, key, c.ID)
+	var snapOpts []snapshot.Opt
+	if c.HostConfig.AutoRemove {
+		snapOpts = append(snapOpts, snapshot.WithVolatile()) // nothing of it outlives a crash
+	}
+	_, imgConfig, err := e.images.PrepareRootfs(ctx, key, c.ID, snapOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("preparing the root filesystem: %w", err)
 	}

@@ -22,8 +22,9 @@ const (
 // needed and makes the writable snapshot containerKey on top of it. It
 // returns the mounts that show the container's root filesystem, to pass
 // to snapshot.Mount, and the image config holding the process defaults.
-// Nothing is mounted here.
-func (s *Service) PrepareRootfs(ctx context.Context, key, containerKey string) ([]specs.Mount, ocispec.Image, error) {
+// Nothing is mounted here. opts add to how the snapshot is made (such as
+// snapshot.WithVolatile for a container that will not outlive a crash).
+func (s *Service) PrepareRootfs(ctx context.Context, key, containerKey string, opts ...snapshot.Opt) ([]specs.Mount, ocispec.Image, error) {
 	r, err := s.resolve(ctx, key, image.DefaultPlatform())
 	if err != nil {
 		return nil, ocispec.Image{}, err
@@ -32,7 +33,8 @@ func (s *Service) PrepareRootfs(ctx context.Context, key, containerKey string) (
 		return nil, ocispec.Image{}, err
 	}
 	labels := map[string]string{labelImageID: r.manifest.Config.Digest.String(), labelImageName: r.record.Name}
-	mounts, err := s.snapshots.Prepare(ctx, containerKey, r.top(), snapshot.WithLabels(labels))
+	opts = append([]snapshot.Opt{snapshot.WithLabels(labels)}, opts...)
+	mounts, err := s.snapshots.Prepare(ctx, containerKey, r.top(), opts...)
 	if err != nil {
 		return nil, ocispec.Image{}, fmt.Errorf("preparing rootfs %q of image %s: %w", containerKey, r.record.Name, err)
 	}

@@ -38,7 +38,7 @@ func (s *Store) Commit(ctx context.Context, name, key string, opts ...Opt) error
 			o(&info)
 		}
 		delete(md.Snapshots, key)
-		r.Kind, r.Labels, r.Updated = KindCommitted, info.Labels, time.Now().UTC()
+		r.Kind, r.Labels, r.Updated, r.Volatile = KindCommitted, info.Labels, time.Now().UTC(), false
 		md.Snapshots[name] = r
 		id = r.ID
 		return nil

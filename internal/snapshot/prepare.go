@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -69,12 +70,12 @@ func (s *Store) create(ctx context.Context, kind Kind, key, parent string, opts 
 		if err := checkNew(md, key, parent); err != nil {
 			return err
 		}
-		id, err := st.place(s, md)
+		id, err := st.place(s, md, info.Volatile)
 		if err != nil {
 			return err
 		}
 		now := time.Now().UTC()
-		r := &record{ID: id, Kind: kind, Parent: parent, Labels: info.Labels, Created: now, Updated: now}
+		r := &record{ID: id, Kind: kind, Parent: parent, Labels: info.Labels, Created: now, Updated: now, Volatile: info.Volatile}
 		md.Snapshots[key] = r
 		mounts, err = s.mounts(md, r)
 		return err
@@ -136,20 +137,28 @@ func (s *Store) stage(ctx context.Context, copyFrom string) (*staged, error) {
 
 // place moves the staged directory to snapshots/<id> under a fresh id.
 // Ids left by a crash (a directory exists but was never recorded) are
-// skipped rather than reused.
-func (st *staged) place(s *Store, md *metadata) (string, error) {
-	for id := md.NextID; ; id++ {
-		dst := s.dir(strconv.FormatUint(id, 10))
-		err := unix.Renameat2(unix.AT_FDCWD, st.dir, unix.AT_FDCWD, dst, unix.RENAME_NOREPLACE)
+// skipped rather than reused. A volatile snapshot's id is random, with a
+// "v" before it: taking the next number would change the durable file.
+func (st *staged) place(s *Store, md *metadata, volatile bool) (string, error) {
+	next := md.NextID
+	for {
+		id := strconv.FormatUint(next, 10)
+		if volatile {
+			id = "v" + strconv.FormatUint(rand.Uint64(), 36)
+		}
+		err := unix.Renameat2(unix.AT_FDCWD, st.dir, unix.AT_FDCWD, s.dir(id), unix.RENAME_NOREPLACE)
 		if errors.Is(err, unix.EEXIST) {
+			next++
 			continue
 		}
 		if err != nil {
 			return "", fmt.Errorf("moving snapshot directory into place: %w", err)
 		}
 		st.placed = true
-		md.NextID = id + 1
-		return strconv.FormatUint(id, 10), nil
+		if !volatile {
+			md.NextID = next + 1
+		}
+		return id, nil
 	}
 }
 

@@ -52,6 +52,7 @@ func (s *Store) Remove(ctx context.Context, key string) error {
 func (s *Store) Cleanup(ctx context.Context) error {
 	return s.locked(func(md *metadata) error {
 		os.Remove(s.metadataPath() + ".tmp")
+		os.Remove(s.volatilePath() + ".tmp")
 		known := make(map[string]bool, len(md.Snapshots))
 		for _, r := range md.Snapshots {
 			known[r.ID] = true

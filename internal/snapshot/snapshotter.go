@@ -80,6 +80,11 @@ type Info struct {
 	Labels  map[string]string // the caller's annotations
 	Created time.Time
 	Updated time.Time
+	// Volatile snapshots are recorded without syncing to disk: after a
+	// power loss their record may be gone and their directory an orphan
+	// for Cleanup. Fit for what does not outlive a crash anyway, such as a
+	// --rm container's root filesystem.
+	Volatile bool
 }
 
 // Usage is the disk space a snapshot's own directory holds: for an overlay
@@ -102,6 +107,12 @@ func WithLabels(labels map[string]string) Opt {
 			i.Labels[k] = v
 		}
 	}
+}
+
+// WithVolatile makes the snapshot being prepared volatile (see
+// Info.Volatile). Committing it makes it durable.
+func WithVolatile() Opt {
+	return func(i *Info) { i.Volatile = true }
 }
 
 var _ Snapshotter = (*Store)(nil)
