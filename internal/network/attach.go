@@ -1,0 +1,279 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+
+	"github.com/containernetworking/cni/libcni"
+	types100 "github.com/containernetworking/cni/pkg/types/100"
+
+	"github.com/hullrt/hull/internal/errdefs"
+)
+
+// Attach gives the container its network namespace (made on first use,
+// kept across restarts) and an interface on each network it is connected
+// to that has none yet. It returns the namespace's path, for the spec to
+// join. On failure the caller runs Detach, which undoes what was done.
+func (s *Store) Attach(ctx context.Context, containerID string) (string, error) {
+	netns := s.NetnsPath(containerID)
+	eps, err := s.Endpoints(containerID)
+	if err != nil {
+		return "", err
+	}
+	if !isNetns(netns) {
+		// The namespace is gone (a reboot emptied the exec root): what the
+		// records still hold is stale, release it first.
+		for _, ep := range eps {
+			if ep.Attached {
+				if err := s.detachOne(ctx, ep.NetworkID, containerID); err != nil {
+					return "", err
+				}
+			}
+		}
+	}
+	if _, err := createNetns(netns); err != nil {
+		return "", err
+	}
+	for _, ep := range eps {
+		if !ep.Attached || !ep.IP.IsValid() {
+			if err := s.attachOne(ctx, ep.NetworkID, containerID, netns); err != nil {
+				return "", err
+			}
+		}
+	}
+	return netns, nil
+}
+
+// AttachOne attaches a running container to one more network, for
+// `network connect`; netns is the namespace Attach returned.
+func (s *Store) AttachOne(ctx context.Context, ref, containerID, netns string) error {
+	n, err := s.Get(ref)
+	if err != nil {
+		return err
+	}
+	return s.attachOne(ctx, n.ID, containerID, netns)
+}
+
+// attachOne runs CNI's ADD for one endpoint, under the network's lock.
+func (s *Store) attachOne(ctx context.Context, netID, containerID, netns string) error {
+	unlock, err := s.lockNetwork(netID)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if unlock != nil {
+			unlock()
+		}
+	}()
+	n, err := s.read(netID)
+	if err != nil {
+		return err
+	}
+	ep, err := s.readEndpoint(netID, containerID)
+	if err != nil {
+		return fmt.Errorf("container %s is not connected to network %s: %w", containerID, n.Name, errdefs.ErrNotFound)
+	}
+	if ep.Attached {
+		// An ADD that was interrupted: clear it before trying again.
+		if err := s.del(ctx, ep); err != nil {
+			return err
+		}
+	}
+	if err := s.setUp(n); err != nil {
+		return err
+	}
+	unlockPorts, err := s.reservePorts(ep)
+	if err != nil {
+		return err
+	}
+	defer unlockPorts()
+	if ep.Conflist, err = s.conflist(n, len(ep.Ports) > 0); err != nil {
+		return err
+	}
+	ep.Attached = true
+	if err := s.writeEndpoint(ep); err != nil {
+		return err
+	}
+	if err := s.add(ctx, n, ep, netns); err != nil {
+		return fmt.Errorf("attaching to network %s: %w", n.Name, err)
+	}
+	if err := s.writeEndpoint(ep); err != nil {
+		return err
+	}
+	unlock()
+	unlock = nil
+	if !n.Default() {
+		s.refreshNetworkHosts(netID)
+	}
+	return nil
+}
+
+// add runs CNI's ADD and fills the endpoint's address from its result.
+func (s *Store) add(ctx context.Context, n *Network, ep *Endpoint, netns string) error {
+	list, err := libcni.NetworkConfFromBytes(ep.Conflist)
+	if err != nil {
+		return err
+	}
+	res, err := s.cni().AddNetworkList(ctx, list, runtimeConf(ep, netns))
+	if err != nil {
+		return err
+	}
+	r, err := types100.NewResultFromResult(res)
+	if err != nil {
+		return err
+	}
+	for _, ipc := range r.IPs {
+		a, ok := netip.AddrFromSlice(ipc.Address.IP.To4())
+		if !ok {
+			continue
+		}
+		bits, _ := ipc.Address.Mask.Size()
+		ep.IP = netip.PrefixFrom(a, bits)
+		ep.Gateway, _ = netip.AddrFromSlice(ipc.Gateway.To4())
+		if ipc.Interface != nil && *ipc.Interface < len(r.Interfaces) {
+			ep.MacAddress = r.Interfaces[*ipc.Interface].Mac
+		}
+		break
+	}
+	if !ep.IP.IsValid() {
+		return fmt.Errorf("CNI gave no IPv4 address on network %s", n.Name)
+	}
+	return nil
+}
+
+func (s *Store) cni() *libcni.CNIConfig {
+	return libcni.NewCNIConfigWithCacheDir(s.plugins, s.cacheDir(), nil)
+}
+
+// runtimeConf is what CNI is told of the container for both ADD and DEL.
+func runtimeConf(ep *Endpoint, netns string) *libcni.RuntimeConf {
+	rt := &libcni.RuntimeConf{ContainerID: ep.ContainerID, NetNS: netns, IfName: ep.IfName, CapabilityArgs: map[string]any{}}
+	if ep.RequestedIP.IsValid() {
+		rt.CapabilityArgs["ips"] = []string{ep.RequestedIP.String()}
+	}
+	if len(ep.Ports) > 0 {
+		var pm []map[string]any
+		for _, p := range ep.Ports {
+			m := map[string]any{"hostPort": p.HostPort, "containerPort": p.ContainerPort, "protocol": p.Protocol}
+			if p.HostIP.IsValid() && !p.HostIP.IsUnspecified() {
+				m["hostIP"] = p.HostIP.String()
+			}
+			pm = append(pm, m)
+		}
+		rt.CapabilityArgs["portMappings"] = pm
+	}
+	return rt
+}
+
+// Detach removes every interface the container has and its network
+// namespace, and releases its addresses and port mappings; the records of
+// its networks stay, for the next Attach. It is idempotent and works
+// whatever was killed when: the namespace may be gone already (CNI's DEL
+// then only releases the address and the port rules), an ADD may have been
+// interrupted half way.
+func (s *Store) Detach(ctx context.Context, containerID string) error {
+	eps, err := s.Endpoints(containerID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, ep := range eps {
+		if ep.Attached {
+			errs = append(errs, s.detachOne(ctx, ep.NetworkID, containerID))
+		}
+	}
+	errs = append(errs, removeNetns(s.NetnsPath(containerID)))
+	return errors.Join(errs...)
+}
+
+// detachOne runs CNI's DEL for one endpoint, under the network's lock.
+func (s *Store) detachOne(ctx context.Context, netID, containerID string) error {
+	unlock, err := s.lockNetwork(netID)
+	if err != nil {
+		return err
+	}
+	ep, err := s.readEndpoint(netID, containerID)
+	if err != nil || !ep.Attached {
+		unlock()
+		return nil
+	}
+	err = s.del(ctx, ep)
+	unlock()
+	if err != nil {
+		return err
+	}
+	if n, err := s.read(netID); err == nil && !n.Default() {
+		s.refreshNetworkHosts(netID)
+	}
+	return nil
+}
+
+// del runs CNI's DEL with the configuration ADD had and clears the
+// endpoint's address. The caller holds the network's lock.
+func (s *Store) del(ctx context.Context, ep *Endpoint) error {
+	if len(ep.Conflist) > 0 {
+		list, err := libcni.NetworkConfFromBytes(ep.Conflist)
+		if err != nil {
+			return err
+		}
+		netns := s.NetnsPath(ep.ContainerID)
+		if !isNetns(netns) {
+			netns = "" // gone: the plugins release what lives outside it
+		}
+		if err := s.cni().DelNetworkList(ctx, list, runtimeConf(ep, netns)); err != nil {
+			return fmt.Errorf("detaching %s from network %s: %w", ep.ContainerName, ep.NetworkName, err)
+		}
+	}
+	ep.Attached, ep.Conflist, ep.IP, ep.Gateway, ep.MacAddress = false, nil, netip.Prefix{}, netip.Addr{}, ""
+	return s.writeEndpoint(ep)
+}
+
+// Disconnect takes the container off the network: its interface there if
+// it has one, and the record.
+func (s *Store) Disconnect(ctx context.Context, ref, containerID string) error {
+	n, err := s.Get(ref)
+	if err != nil {
+		return err
+	}
+	if _, err := s.readEndpoint(n.ID, containerID); err != nil {
+		return fmt.Errorf("container %s is not connected to network %s: %w", containerID, n.Name, errdefs.ErrNotFound)
+	}
+	if err := s.detachOne(ctx, n.ID, containerID); err != nil {
+		return err
+	}
+	return s.forget(n, containerID)
+}
+
+func (s *Store) forget(n *Network, containerID string) error {
+	unlock, err := s.lockNetwork(n.ID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := os.Remove(s.endpointPath(n.ID, containerID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// Release is Detach followed by the removal of the container's endpoint
+// records: what removing the container does.
+func (s *Store) Release(ctx context.Context, containerID string) error {
+	if err := s.Detach(ctx, containerID); err != nil {
+		return err
+	}
+	eps, err := s.Endpoints(containerID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, ep := range eps {
+		if n, err := s.read(ep.NetworkID); err == nil {
+			errs = append(errs, s.forget(n, containerID))
+		}
+	}
+	return errors.Join(errs...)
+}
