@@ -82,4 +82,3 @@ func ParseMAC(s string) network.HardwareAddr {
 	}
 	return network.HardwareAddr(hw)
 }
-

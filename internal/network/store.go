@@ -83,11 +83,11 @@ func Open(o Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) dir(id string) string       { return filepath.Join(s.root, id) }
-func (s *Store) ipamDir() string            { return filepath.Join(s.root, "ipam") }
-func (s *Store) cacheDir() string           { return filepath.Join(s.root, "cache") }
-func (s *Store) netnsDir() string           { return filepath.Join(s.execRoot, "netns") }
-func (s *Store) upMark(id string) string    { return filepath.Join(s.execRoot, "networks", id+".up") }
+func (s *Store) dir(id string) string    { return filepath.Join(s.root, id) }
+func (s *Store) ipamDir() string         { return filepath.Join(s.root, "ipam") }
+func (s *Store) cacheDir() string        { return filepath.Join(s.root, "cache") }
+func (s *Store) netnsDir() string        { return filepath.Join(s.execRoot, "netns") }
+func (s *Store) upMark(id string) string { return filepath.Join(s.execRoot, "networks", id+".up") }
 func (s *Store) endpointsDir(id string) string {
 	return filepath.Join(s.dir(id), "endpoints")
 }
