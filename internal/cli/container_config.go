@@ -21,9 +21,6 @@ import (
 // container.HostConfig, each value checked by the parser Docker's flag
 // would use, so a mistake is reported before anything is made.
 func createRequest(o *runOptions, img string, cmd []string) (engine.CreateRequest, error) {
-	if len(o.publish) > 0 {
-		return engine.CreateRequest{}, fmt.Errorf("publishing ports is not supported yet")
-	}
 	cfg, err := containerConfig(o, img, cmd)
 	if err != nil {
 		return engine.CreateRequest{}, err
@@ -48,7 +45,14 @@ func createRequest(o *runOptions, img string, cmd []string) (engine.CreateReques
 			return engine.CreateRequest{}, err
 		}
 	}
-	return engine.CreateRequest{Name: o.name, Config: cfg, HostConfig: hc}, nil
+	if err := setPorts(o, cfg, hc); err != nil {
+		return engine.CreateRequest{}, err
+	}
+	nc, err := networkingConfig(o, hc)
+	if err != nil {
+		return engine.CreateRequest{}, err
+	}
+	return engine.CreateRequest{Name: o.name, Config: cfg, HostConfig: hc, NetworkingConfig: nc}, nil
 }
 
 // containerConfig is the portable half of the request.

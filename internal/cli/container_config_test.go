@@ -120,7 +120,7 @@ func TestCreateRequestErrors(t *testing.T) {
 		{[]string{"--add-host", "nohost", "img"}, "invalid IP address"},
 		{[]string{"--stop-signal", "SIGNOPE", "img"}, "Invalid signal"},
 		{[]string{"-v", "a:b:c:d", "img"}, "invalid volume specification"},
-		{[]string{"-p", "80:80", "img"}, "not supported yet"},
+		{[]string{"-p", "80:80/sctp", "img"}, "invalid proto"},
 		{[]string{"--sysctl", "kernel.hostname=x", "img"}, "not allowed"},
 	} {
 		_, _, err := parseRun(t, tc.args...)

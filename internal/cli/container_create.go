@@ -39,7 +39,9 @@ type runOptions struct {
 	cidfile, pull                          string
 	sigProxy                               bool
 	consoleSize                            [2]uint // rows, columns of hull's terminal, with -t
-	publish                                []string
+	publish, expose, networkAliases        []string
+	publishAll                             bool
+	ip                                     string
 	set                                    func(long string) bool // whether a flag was given
 }
 
@@ -83,7 +85,7 @@ func addRunFlags(fs *flagSet, o *runOptions) {
 	fs.Strings(&o.logOpts, "", "log-opt", "Log driver options")
 	fs.String(&o.cidfile, "", "cidfile", "Write the container ID to the file")
 	fs.String(&o.pull, "", "pull", `Pull image before creating ("always", "missing", "never")`)
-	fs.Strings(&o.publish, "p", "publish", "Publish a container's port(s) to the host (not supported yet)")
+	addPublishFlags(fs, o)
 	o.set = fs.isSet
 }
 
@@ -105,7 +107,7 @@ func addResourceFlags(fs *flagSet, o *runOptions) {
 }
 
 func addNamespaceFlags(fs *flagSet, o *runOptions) {
-	fs.String(&o.network, "", "network", `Connect a container to a network ("none", "host" or "container:NAME")`)
+	fs.String(&o.network, "", "network", `Connect a container to a network ("bridge", "none", "host", "container:NAME" or a network's name)`)
 	fs.String(&o.network, "", "net", "Connect a container to a network (same as --network)")
 	fs.String(&o.pid, "", "pid", "PID namespace to use")
 	fs.String(&o.ipc, "", "ipc", "IPC mode to use")

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,6 +119,10 @@ func newPsRow(s container.Summary, trunc bool) psRow {
 	if r.Networks == "" || r.Networks == "default" {
 		r.Networks = "none"
 	}
+	if s.NetworkSettings != nil && len(s.NetworkSettings.Networks) > 0 {
+		r.Networks = strings.Join(slices.Sorted(maps.Keys(s.NetworkSettings.Networks)), ",")
+	}
+	r.Ports = portsColumn(s.Ports)
 	if trunc {
 		r.ID = r.ID[:min(12, len(r.ID))]
 		r.Command = ellipsis(r.Command, 20)

@@ -34,9 +34,9 @@ func runTop(ctx context.Context, e *env, args []string) error {
 	return tw.Flush()
 }
 
-// runPort is `hull port CONTAINER [PRIVATE_PORT[/PROTO]]`. hull publishes
-// no ports yet, so there is never a mapping to print; asking for a port is
-// Docker's error for an unpublished one.
+// runPort is `hull port CONTAINER [PRIVATE_PORT[/PROTO]]`: each published
+// port as "80/tcp -> 0.0.0.0:8080", or the host addresses of one, with
+// Docker's error for a port that is not published.
 func runPort(ctx context.Context, e *env, args []string) error {
 	pos, err := e.newFlags("port").parse(args)
 	if err != nil {
@@ -52,15 +52,9 @@ func runPort(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := eng.Lookup(pos[0]); err != nil {
+	r, err := eng.Inspect(pos[0])
+	if err != nil {
 		return docker(err)
 	}
-	if len(pos) == 2 {
-		port := pos[1]
-		if !strings.Contains(port, "/") {
-			port += "/tcp"
-		}
-		return fmt.Errorf("no public port '%s' published for %s", port, pos[0])
-	}
-	return nil
+	return printPorts(e.stdout, r.NetworkSettings.Ports, pos[0], pos[1:])
 }

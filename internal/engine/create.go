@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 
 	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/events"
@@ -22,6 +22,9 @@ type CreateRequest struct {
 	Name       string
 	Config     *container.Config
 	HostConfig *container.HostConfig
+	// NetworkingConfig holds the endpoint settings (--ip,
+	// --network-alias) of the network HostConfig.NetworkMode names.
+	NetworkingConfig *network.NetworkingConfig
 }
 
 // Create makes a container from an image without starting it: a record, a
@@ -75,6 +78,7 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (_ *Container, e
 	}
 	c.Rootfs = true
 	mergeImageConfig(c.Config, imgConfig.Config)
+	mergeExposedPorts(c.Config, imgConfig.Config.ExposedPorts)
 	args := processArgs(c.Config)
 	if len(args) == 0 {
 		return nil, fmt.Errorf("no command specified: %w", errdefs.ErrInvalidArgument)
@@ -85,6 +89,9 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (_ *Container, e
 		return nil, err
 	}
 	if c.Mounts, err = e.resolveMounts(c.ID, reqs); err != nil {
+		return nil, err
+	}
+	if err := e.connectAtCreate(c, req.NetworkingConfig); err != nil {
 		return nil, err
 	}
 	if err := e.save(c); err != nil {
@@ -120,6 +127,7 @@ func (e *Engine) claim(c *Container, name string) error {
 
 // undoCreate removes what a failed Create made.
 func (e *Engine) undoCreate(ctx context.Context, c *Container) {
+	e.releaseNetworks(ctx, c)
 	e.releaseMounts(c.ID, c.Mounts, true)
 	if c.Rootfs {
 		e.images.RemoveRootfs(ctx, c.ID)
@@ -148,12 +156,7 @@ func validateHostConfig(hc *container.HostConfig) error {
 	if hc.AutoRemove && hc.RestartPolicy.Name != "" && hc.RestartPolicy.Name != container.RestartPolicyDisabled {
 		return fmt.Errorf("can't create 'AutoRemove' container with restart policy: %w", errdefs.ErrInvalidArgument)
 	}
-	switch nm := string(hc.NetworkMode); {
-	case nm == "", nm == "default", nm == "none", nm == "host", nm == "bridge", strings.HasPrefix(nm, "container:"):
-	default:
-		return fmt.Errorf("network mode %q is not supported yet: %w", hc.NetworkMode, errdefs.ErrInvalidArgument)
-	}
-	return nil
+	return validateNetworkMode(hc)
 }
 
 // emit appends a container event; a journal that cannot be written never

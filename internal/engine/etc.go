@@ -10,6 +10,8 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/hullrt/hull/internal/network"
 )
 
 // etcFiles writes the container's /etc/hostname, /etc/hosts and
@@ -17,22 +19,20 @@ import (
 // them in place, as Docker does (the image's own files stay untouched).
 func (e *Engine) etcFiles(c *Container) ([]specs.Mount, error) {
 	dir := e.dir(c.ID)
-	host := c.Config.Hostname
-	if host == "" {
-		host = c.ID[:12]
-	}
-	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
-		"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
-	if c.HostConfig.NetworkMode != "host" {
-		hosts += "127.0.1.1\t" + host + "\n"
-	}
+	host := hostname(c)
 	for _, h := range c.HostConfig.ExtraHosts {
-		name, ip, ok := strings.Cut(h, ":")
-		if !ok {
+		if _, _, ok := strings.Cut(h, ":"); !ok {
 			return nil, fmt.Errorf("invalid extra host %q: want HOST:IP", h)
 		}
-		hosts += ip + "\t" + name + "\n"
 	}
+	var ns *network.Store
+	if networked(c.HostConfig) {
+		var err error
+		if ns, err = e.Networks(); err != nil {
+			return nil, err
+		}
+	}
+	hosts := e.hostsFile(c, ns)
 	files := map[string]string{
 		"hostname":    host + "\n",
 		"hosts":       hosts,
@@ -59,6 +59,59 @@ func (e *Engine) etcFiles(c *Container) ([]specs.Mount, error) {
 		ms = append(ms, specs.Mount{Destination: "/etc/" + name, Type: "bind", Source: p, Options: opts})
 	}
 	return ms, nil
+}
+
+// hostname is the container's hostname: the one asked for, else the
+// short id.
+func hostname(c *Container) string {
+	if c.Config.Hostname != "" {
+		return c.Config.Hostname
+	}
+	return c.ID[:12]
+}
+
+// hostsFile is the container's /etc/hosts: localhost, the container's own
+// name on each of its addresses (127.0.1.1 without one), --add-host, and
+// the network package's managed part naming its peers on user networks.
+func (e *Engine) hostsFile(c *Container, ns *network.Store) string {
+	host := hostname(c)
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
+		"fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+	own := ""
+	if ns != nil {
+		eps, _ := ns.Endpoints(c.ID)
+		for _, ep := range eps {
+			if ep.IP.IsValid() {
+				own += ep.IP.Addr().String() + "\t" + host + "\n"
+			}
+		}
+	}
+	if own == "" && c.HostConfig.NetworkMode != "host" {
+		own = "127.0.1.1\t" + host + "\n"
+	}
+	hosts += own
+	for _, h := range c.HostConfig.ExtraHosts {
+		name, ip, _ := strings.Cut(h, ":")
+		hosts += ip + "\t" + name + "\n"
+	}
+	if ns != nil {
+		hosts += ns.HostsSection(c.ID)
+	}
+	return hosts
+}
+
+// rewriteInPlace replaces a file's content without replacing the file: a
+// running container sees it through a bind mount of this very inode.
+func rewriteInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(data, 0); err != nil {
+		return err
+	}
+	return f.Truncate(int64(len(data)))
 }
 
 // resolvConf is the host's resolv.conf with the request's --dns, --dns-search

@@ -31,7 +31,7 @@ func (e *Engine) inspect(c *Container) *container.InspectResponse {
 		ResolvConfPath: filepath.Join(dir, "resolv.conf"), HostnamePath: filepath.Join(dir, "hostname"),
 		HostsPath: filepath.Join(dir, "hosts"), Driver: "overlay", Platform: "linux",
 		HostConfig: c.HostConfig, Config: c.Config, Mounts: []container.MountPoint{},
-		NetworkSettings: &container.NetworkSettings{},
+		NetworkSettings: e.networkSettings(c, e.endpoints(c)),
 		GraphDriver:     &storage.DriverData{Name: "overlay", Data: map[string]string{"MergedDir": filepath.Join(dir, "rootfs")}},
 	}
 	if c.HostConfig.LogConfig.Type != "none" {
@@ -88,13 +88,15 @@ func (e *Engine) List(opts ListOptions) ([]container.Summary, error) {
 }
 
 func (e *Engine) summary(c *Container, st *container.State) container.Summary {
+	eps := e.endpoints(c)
 	s := container.Summary{
 		ID: c.ID, Names: []string{"/" + c.Name}, Image: c.Config.Image, ImageID: c.Image,
 		Command: strings.Join(append([]string{c.Path}, c.Args...), " "), Created: c.Created.Unix(),
 		Labels: c.Config.Labels, State: st.Status, Status: humanStatus(st), Mounts: []container.MountPoint{},
-		Ports: []container.PortSummary{},
+		Ports: portSummaries(c, eps),
 	}
 	s.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)
+	s.NetworkSettings = &container.NetworkSettingsSummary{Networks: e.networkSettings(c, eps).Networks}
 	for _, m := range c.Mounts {
 		s.Mounts = append(s.Mounts, m.MountPoint)
 	}

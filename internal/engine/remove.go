@@ -69,7 +69,8 @@ func (e *Engine) Remove(ctx context.Context, ref string, opts RemoveOptions) err
 }
 
 // cleanup undoes what running the container left: a runtime container (only
-// when its monitor died before deleting it), the rootfs mount and snapshot.
+// when its monitor died before deleting it), its network namespace,
+// interfaces, addresses and port rules, the rootfs mount and snapshot.
 func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 	if rc, err := e.runtime.Load(c.ID); err == nil {
 		if err := rc.Delete(true); err != nil {
@@ -80,6 +81,9 @@ func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 			}
 		}
 	} else if !errors.Is(err, errdefs.ErrNotFound) && !os.IsNotExist(err) {
+		return err
+	}
+	if err := e.releaseNetworks(ctx, c); err != nil {
 		return err
 	}
 	if err := snapshot.Unmount(filepath.Join(e.dir(c.ID), "rootfs")); err != nil {

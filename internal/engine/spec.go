@@ -14,8 +14,9 @@ import (
 
 // generateSpec turns the record into the runtime's config.json. The record
 // already holds the image's defaults (Create merged them), so the spec
-// package sees no image config of its own.
-func (e *Engine) generateSpec(c *Container, rootfs string) (*specs.Spec, error) {
+// package sees no image config of its own. netns is the container's own
+// network namespace, "" when it has none (none, host, container:).
+func (e *Engine) generateSpec(c *Container, rootfs, netns string) (*specs.Spec, error) {
 	cfg, hc := c.Config, c.HostConfig
 	etc, err := e.etcFiles(c)
 	if err != nil {
@@ -31,7 +32,7 @@ func (e *Engine) generateSpec(c *Container, rootfs string) (*specs.Spec, error) 
 		Labels: cfg.Labels, Annotations: hc.Annotations, CgroupParent: hc.CgroupParent,
 		NetworkMode: string(hc.NetworkMode), PidMode: string(hc.PidMode), IpcMode: string(hc.IpcMode),
 		UTSMode: string(hc.UTSMode), CgroupnsMode: string(hc.CgroupnsMode),
-		OomScoreAdj: hc.OomScoreAdj,
+		OomScoreAdj: hc.OomScoreAdj, NetworkNSPath: netns,
 	}
 	if initEnabled(hc) {
 		o.Init = e.bins.init

@@ -58,10 +58,12 @@ func (e *Engine) Start(ctx context.Context, ref string, opts StartOptions) (*mon
 		return nil, fmt.Errorf("cannot start a paused container, try unpause instead: %w", errdefs.ErrConflict)
 	}
 	if err := e.prepareBundle(ctx, c); err != nil {
+		e.detachNetworks(ctx, c)
 		return nil, err
 	}
 	att, err := monitor.Start(e.bins.monitor, e.monitorConfig(c), opts.Attach)
 	if err != nil {
+		e.detachNetworks(ctx, c)
 		return nil, startError(c, err)
 	}
 	e.emit(c, "start", nil)
@@ -69,7 +71,8 @@ func (e *Engine) Start(ctx context.Context, ref string, opts StartOptions) (*mon
 }
 
 // prepareBundle makes the container's directory an OCI bundle: the rootfs
-// mounted at rootfs/, the volumes filled, config.json written.
+// mounted at rootfs/, the volumes filled, the network namespace attached,
+// config.json written.
 func (e *Engine) prepareBundle(ctx context.Context, c *Container) error {
 	rootfs := filepath.Join(e.dir(c.ID), "rootfs")
 	if err := e.mountRootfs(ctx, c, rootfs); err != nil {
@@ -90,7 +93,13 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container) error {
 			}
 		}
 	}
-	s, err := e.generateSpec(c, rootfs)
+	// The network namespace is made and attached before the spec, which
+	// joins it by path and whose /etc/hosts names the addresses it got.
+	netns, err := e.attachNetworks(ctx, c)
+	if err != nil {
+		return err
+	}
+	s, err := e.generateSpec(c, rootfs, netns)
 	if err != nil {
 		return err
 	}

@@ -88,6 +88,12 @@ type Options struct {
 	// "shareable". CgroupnsMode: "private" or "host"; by default private
 	// on a cgroup v2 host and host on a v1 one, as in Docker.
 	NetworkMode, PidMode, IpcMode, UTSMode, CgroupnsMode string
+	// NetworkNSPath is the container's own network namespace, made and
+	// attached to its networks by the engine before the runtime starts
+	// (bridge and user networks). The container joins it by path, yet it
+	// counts as a namespace of its own: a hostname may be set, and net.*
+	// sysctls and Docker's defaults for them apply.
+	NetworkNSPath string
 
 	// Warn, if not nil, is told of what the host cannot do and was
 	// therefore dropped, in Docker's words ("Your kernel does not support

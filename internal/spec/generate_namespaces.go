@@ -14,6 +14,7 @@ type nsMode struct {
 	host bool   // share the host's
 	path string // join this namespace file; "" for a new namespace
 	pid  string // the /proc/<pid> directory of a "container:" mode, if given so
+	own  bool   // path is the container's own namespace (NetworkNSPath)
 }
 
 // parseNSMode reads "", "host" or "container:<pid path>" (plus the extra
@@ -51,6 +52,8 @@ func (g *generator) namespaces() error {
 		if err != nil {
 			return err
 		}
+	} else if o.NetworkNSPath != "" {
+		net = nsMode{path: o.NetworkNSPath, own: true}
 	}
 	pid, err := parseNSMode(o.PidMode, "pid", nil, invalid("--pid: invalid PID mode"))
 	if err != nil {
@@ -108,7 +111,7 @@ func (g *generator) setHostname(net, uts nsMode) error {
 	switch {
 	case o.Hostname != "" && uts.host:
 		return invalid("conflicting options: hostname and the UTS mode")
-	case o.Hostname != "" && net.path != "":
+	case o.Hostname != "" && net.path != "" && !net.own:
 		return invalid("conflicting options: hostname and the network mode")
 	}
 	g.hostname = o.Hostname
@@ -133,7 +136,7 @@ func (g *generator) setHostname(net, uts nsMode) error {
 func (g *generator) nsOwn(t specs.LinuxNamespaceType) bool {
 	for _, ns := range g.spec.Linux.Namespaces {
 		if ns.Type == t {
-			return ns.Path == ""
+			return ns.Path == "" || (t == specs.NetworkNamespace && ns.Path == g.opts.NetworkNSPath)
 		}
 	}
 	return false
