@@ -13,11 +13,11 @@ LDFLAGS ?= -s -w -linkmode external -extldflags -static
 
 # hull-monitor re-executes itself as every container's init, so it is
 # static for the same reason. hull-init runs inside containers, whose images
-# have no libc to offer: it is pure Go and static by construction.
+# have no libc to offer: it is C in a Go package, and static.
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/hull-oci ./cmd/hull-oci
 	$(GO) build -tags osusergo,netgo -ldflags '$(LDFLAGS)' -o bin/hull-monitor ./cmd/hull-monitor
-	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o bin/hull-init ./cmd/hull-init
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/hull-init ./cmd/hull-init
 	$(GO) build -tags osusergo,netgo -ldflags '$(LDFLAGS)' -o bin/hull ./cmd/hull
 
 install: build

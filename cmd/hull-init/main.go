@@ -1,18 +1,18 @@
 // Command hull-init is the init hull runs as a container's PID 1: it starts
 // the container's command, forwards signals to it, reaps zombies and exits
-// with the command's status. See internal/reaper.
+// with the command's status. Package reaper documents and tests it.
 //
-// Build it static, it runs inside images that may have no libc:
+// It is written in C (init.c) and runs from a constructor, before Go's
+// runtime would start, and exits there: every `hull run` waits for it, and
+// Go's runtime start cost it 1.5 to 2 ms more than tini, against about
+// 0.3 ms now. It is a Go package only so that `go build` builds it. Build
+// it static, it runs inside images that may have no libc:
 //
-//	CGO_ENABLED=0 go build -ldflags '-s -w' ./cmd/hull-init
+//	go build -ldflags '-s -w -linkmode external -extldflags -static' ./cmd/hull-init
 package main
 
-import (
-	"os"
+// #cgo CFLAGS: -Wall -O2
+import "C"
 
-	"github.com/hullrt/hull/internal/reaper"
-)
-
-func main() {
-	os.Exit(reaper.Main(os.Args[1:], os.Stderr))
-}
+// main is never reached: the constructor in init.c exits first.
+func main() {}

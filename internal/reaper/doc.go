@@ -23,18 +23,22 @@
 // A command that cannot be executed makes it exit 127 (not found) or 126
 // (found but not executable), as a shell and Docker do.
 //
-// Where it differs from tini, because it is written in Go: Go's runtime
-// installs its own signal handlers at start, so a SIGHUP, SIGINT or
-// SIGTERM that arrives in the few hundred microseconds before hull-init
-// catches them ends it (status 2) rather than being ignored as a C init's
-// would; from the moment the command runs, they are caught. Other signals
-// are caught while the command starts, so one sent in its first
-// millisecond may be lost. SIGURG and SIGPROF are never forwarded (see
-// catchable). And Go's runtime start makes hull-init cost about 1.5 ms
-// more than running the command directly, against tini's 0.5 ms.
+// It is written in C (cmd/hull-init/init.c) and runs before Go's runtime
+// would start: it blocks every signal but the synchronous ones from its
+// first instruction and takes them with sigwaitinfo, so none is lost or
+// acted on by default while the command starts, and PID 1 needs no signal
+// handlers at all. It costs about 0.7 ms more than running the command
+// directly (tini: 1.2 ms, its Go predecessor: 2.5 ms here).
+//
+// Its flags, as tini's: -g sends forwarded signals to the child's process
+// group, -s makes it a child subreaper when it is not PID 1; -h prints the
+// usage; "--" or the first argument that is not a flag ends them. A bad
+// flag or no command exits 1 with the usage.
 //
 // The engine bind-mounts the host's static hull-init binary read-only at
 // /dev/init and runs ["/dev/init", "--", entrypoint+cmd...], so images need
-// nothing. hull-init is on the critical path of every `hull run`, so this
-// package uses only the standard library and golang.org/x/sys.
+// nothing.
+//
+// This package holds no code: its tests build cmd/hull-init and run it as
+// a pid namespace's init and as a subreaper.
 package reaper

@@ -1,6 +1,8 @@
 package reaper
 
 import (
+	"path/filepath"
+	goruntime "runtime"
 	"bufio"
 	"bytes"
 	"context"
@@ -17,30 +19,59 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The test binary plays every part: run with "reaper-test:<role>" as its
-// first argument it is hull-init itself, or one of the children below,
-// instead of the test suite.
+// The test binary plays the children hull-init runs: run with
+// "reaper-test:<role>" as its first argument it is one of those below
+// instead of the test suite. hull-init itself is built from cmd/hull-init.
 const rolePrefix = "reaper-test:"
 
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], rolePrefix) {
 		os.Exit(playRole(strings.TrimPrefix(os.Args[1], rolePrefix), os.Args[2:]))
 	}
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
 	exe, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return 1
 	}
 	self = exe
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "hull-init-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	initBin = filepath.Join(dir, "hull-init")
+	build := exec.Command(goTool(), "build", "-ldflags", "-s -w -linkmode external -extldflags -static", "-o", initBin, "../../cmd/hull-init")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building hull-init: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
 }
 
-// self is this test binary's absolute path.
-var self string
+// goTool is the go command that runs these tests.
+func goTool() string {
+	if p := filepath.Join(goruntime.GOROOT(), "bin", "go"); fileExists(p) {
+		return p
+	}
+	return "go"
+}
 
-// trapped are the signals the "trap" child reports: urgent ones and
-// others that hull-init only catches once its child runs. SIGTERM, which
-// ends the child, comes last.
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// self is this test binary's absolute path; initBin the hull-init built
+// for the tests.
+var self, initBin string
+
+// trapped are the signals the "trap" child reports: a few of each kind,
+// real-time ones too. SIGTERM, which ends the child, comes last.
 var trapped = []os.Signal{
 	unix.SIGHUP, unix.SIGUSR1, unix.SIGWINCH, unix.SIGALRM, unix.SIGCONT,
 	unix.Signal(sigRTMin + 3), unix.SIGTERM,
@@ -51,8 +82,6 @@ const sigRTMin = 34
 
 func playRole(role string, args []string) int {
 	switch role {
-	case "init":
-		return Main(args, os.Stderr)
 	case "trap":
 		// Reports each trapped signal; SIGTERM ends it with status 7.
 		sigs := make(chan os.Signal, len(trapped))
@@ -141,7 +170,7 @@ func newInit(t *testing.T, m mode, args ...string) *initProc {
 	if m == asSubreaper {
 		args = append([]string{"-s"}, args...)
 	}
-	cmd := exec.CommandContext(ctx, self, append([]string{rolePrefix + "init"}, args...)...)
+	cmd := exec.CommandContext(ctx, initBin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if m == asPID1 {
 		if os.Geteuid() != 0 {
@@ -206,37 +235,6 @@ func (p *initProc) wait(t *testing.T) int {
 		t.Fatalf("hull-init died of %v (stderr: %q)", ws.Signal(), p.stderr)
 	}
 	return ws.ExitStatus()
-}
-
-// waitCaught waits until hull-init has installed a handler for sig, as
-// /proc says, so that a test does not send a signal hull-init has not yet
-// asked for. It polls, for a limited patience.
-func (p *initProc) waitCaught(t *testing.T, sig unix.Signal) {
-	t.Helper()
-	for deadline := time.Now().Add(patience); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if caught(t, p.cmd.Process.Pid)&(1<<(sig-1)) != 0 {
-			return
-		}
-	}
-	t.Fatalf("hull-init never caught signal %d", sig)
-}
-
-// caught reads the SigCgt mask of a process.
-func caught(t *testing.T, pid int) uint64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for l := range strings.Lines(string(b)) {
-		if hex, ok := strings.CutPrefix(l, "SigCgt:"); ok {
-			var mask uint64
-			fmt.Sscanf(strings.TrimSpace(hex), "%x", &mask)
-			return mask
-		}
-	}
-	t.Fatal("no SigCgt in /proc status")
-	return 0
 }
 
 // patience is how long a test polls for a condition before it fails: well

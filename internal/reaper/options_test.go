@@ -2,53 +2,62 @@ package reaper
 
 import (
 	"bytes"
-	"reflect"
+	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 )
 
-func TestParseArgs(t *testing.T) {
+// runInit runs hull-init with args and returns its stdout, stderr and
+// exit status.
+func runInit(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(initBin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
+}
+
+// Flags come first and may be bundled; "--" or the first argument that is
+// not a flag ends them, so the command's own flags pass through.
+func TestFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
-		want Options
-		err  string
+		out  string
 	}{
-		{args: []string{"--", "sh", "-c", "true"}, want: Options{Args: []string{"sh", "-c", "true"}}},
-		{args: []string{"sh", "-g"}, want: Options{Args: []string{"sh", "-g"}}},
-		{args: []string{"-g", "--", "-dashed"}, want: Options{Args: []string{"-dashed"}, GroupSignals: true}},
-		{args: []string{"-gs", "app"}, want: Options{Args: []string{"app"}, GroupSignals: true, Subreaper: true}},
-		{args: []string{"-s", "-g", "app"}, want: Options{Args: []string{"app"}, GroupSignals: true, Subreaper: true}},
-		{args: []string{"-", "x"}, want: Options{Args: []string{"-", "x"}}},
-		{args: []string{"--"}, err: "no command given"},
-		{args: nil, err: "no command given"},
-		{args: []string{"-x", "app"}, err: "unknown flag -x"},
+		{args: []string{"--", "echo", "-c", "true"}, out: "-c true\n"},
+		{args: []string{"echo", "-g"}, out: "-g\n"},
+		{args: []string{"-g", "--", "echo", "-dashed"}, out: "-dashed\n"},
+		{args: []string{"-gs", "echo", "app"}, out: "app\n"},
+		{args: []string{"-s", "-g", "echo", "app"}, out: "app\n"},
 	} {
-		got, err := ParseArgs(tc.args)
-		if tc.err != "" {
-			if err == nil || err.Error() != tc.err {
-				t.Errorf("ParseArgs(%q) error %v, want %q", tc.args, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("ParseArgs(%q) = %+v, %v; want %+v", tc.args, got, err, tc.want)
+		out, stderr, code := runInit(t, tc.args...)
+		if out != tc.out || code != 0 {
+			t.Errorf("hull-init %q printed %q (stderr %q), status %d; want %q", tc.args, out, stderr, code, tc.out)
 		}
 	}
 }
 
-func TestMainUsage(t *testing.T) {
-	var stderr bytes.Buffer
-	if got := Main([]string{"-h"}, &stderr); got != 0 {
-		t.Errorf("-h exited %d", got)
-	}
-	if !strings.HasPrefix(stderr.String(), "usage: hull-init") {
-		t.Errorf("-h printed %q", stderr.String())
-	}
-	stderr.Reset()
-	if got := Main([]string{"-q", "true"}, &stderr); got != 1 {
-		t.Errorf("a bad flag exited %d, want 1", got)
-	}
-	if !strings.HasPrefix(stderr.String(), "hull-init: unknown flag -q\nusage:") {
-		t.Errorf("a bad flag printed %q", stderr.String())
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{args: []string{"-h"}, code: 0, stderr: "usage: hull-init"},
+		{args: []string{"--help"}, code: 0, stderr: "usage: hull-init"},
+		{args: []string{"-q", "true"}, code: 1, stderr: "hull-init: unknown flag -q\nusage:"},
+		{args: []string{"--"}, code: 1, stderr: "hull-init: no command given\nusage:"},
+		{args: nil, code: 1, stderr: "hull-init: no command given\nusage:"},
+	} {
+		_, stderr, code := runInit(t, tc.args...)
+		if code != tc.code || !strings.HasPrefix(stderr, tc.stderr) {
+			t.Errorf("hull-init %q: status %d, stderr %q; want %d and %q...", tc.args, code, stderr, tc.code, tc.stderr)
+		}
 	}
 }

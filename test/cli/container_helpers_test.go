@@ -27,20 +27,24 @@ var (
 // buildHelpers builds hull-monitor and hull-init into hull's directory.
 func buildHelpers() {
 	dir := filepath.Dir(hullBin)
-	for _, b := range []struct{ name, pkg, cgo string }{
-		{"hull-monitor", "./cmd/hull-monitor", ""},
-		{"hull-init", "./cmd/hull-init", "CGO_ENABLED=0"},
+	// hull-init is C run from a constructor; static, as images have no
+	// libc to offer it.
+	static := []string{"-ldflags", "-linkmode external -extldflags -static"}
+	for _, b := range []struct {
+		name, pkg string
+		flags     []string
+	}{
+		{"hull-monitor", "./cmd/hull-monitor", nil},
+		{"hull-init", "./cmd/hull-init", static},
 	} {
 		if _, err := os.Stat(filepath.Join("../..", b.pkg, "main.go")); err != nil {
 			helpersErr = fmt.Errorf("%s does not exist yet", b.pkg)
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b.name), b.pkg)
+		args := append(append([]string{"build"}, b.flags...), "-o", filepath.Join(dir, b.name), b.pkg)
+		cmd := exec.Command("go", args...)
 		cmd.Dir = "../.."
 		cmd.Env = append(os.Environ(), "PATH="+os.Getenv("PATH")+":/usr/local/go/bin")
-		if b.cgo != "" {
-			cmd.Env = append(cmd.Env, b.cgo)
-		}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			helpersErr = fmt.Errorf("building %s: %v\n%s", b.name, err, out)
 			return
