@@ -2,7 +2,9 @@
 # Times `run --rm <busybox image> true` with hull, podman and docker in the
 # same run and prints medians and ratios; then the idle memory of what
 # watches one detached container (hull-monitor, podman's conmon, docker's
-# containerd-shim), and 100 parallel `hull run -d`.
+# containerd-shim), and 100 parallel `hull run -d`. Every engine runs with
+# --network none: dockerd here has no bridge (--bridge=none), and network
+# setup is bench/net.sh's to measure.
 #
 # usage: bench/engine-run.sh [BIN_DIR]   (default: bin; holds hull, hull-monitor, hull-init)
 #   RUNS=N  runs per engine (default 50)
@@ -54,13 +56,13 @@ for _ in $(seq 100); do "${D[@]}" info >/dev/null 2>&1 && break; sleep 0.2; done
 "${D[@]}" import "$work/busybox.tar" bench/busybox >/dev/null
 
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/run.json" \
-	-n hull "${H[*]} run --rm bench/busybox true" \
+	-n hull "${H[*]} run --rm --network none bench/busybox true" \
 	-n podman "${P[*]} run --rm ${PRUN[*]} bench/busybox true" \
 	-n docker "${D[*]} run --rm --network none bench/busybox true" >/dev/null
 median() { python3 -c "import json,sys;d=json.load(open('$work/run.json'));print([r['median'] for r in d['results'] if r['command']==sys.argv[1]][0]*1000)" "$1"; }
 
 rss() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
-"${H[@]}" run -d --name idle bench/busybox sleep 600 >/dev/null
+"${H[@]}" run -d --network none --name idle bench/busybox sleep 600 >/dev/null
 "${P[@]}" run -d ${PRUN[*]} bench/busybox sleep 600 >/dev/null
 "${D[@]}" run -d --network none bench/busybox sleep 600 >/dev/null
 sleep 2
@@ -69,7 +71,7 @@ conmon_rss=$(rss "$(pgrep -n conmon)")
 shim_rss=$(rss "$(pgrep -n -f containerd-shim)")
 
 start=$(date +%s.%N)
-fails=$(seq 100 | xargs -P 100 -I{} sh -c "'$BIN/hull' --root '$work/hull' run -d bench/busybox sleep 60 >/dev/null 2>>'$work/par.err' || echo x" | wc -l)
+fails=$(seq 100 | xargs -P 100 -I{} sh -c "'$BIN/hull' --root '$work/hull' run -d --network none bench/busybox sleep 60 >/dev/null 2>>'$work/par.err' || echo x" | wc -l)
 par_s=$(python3 -c "print(f'{$(date +%s.%N)-$start:.2f}')")
 
 hull_ms=$(median hull)
