@@ -17,9 +17,13 @@ import (
 
 // Networks is the network store. It keeps nothing in memory, so making one
 // per call costs a directory check; a container with --network none never
-// makes one.
+// makes one. The default root's store is the system's: its bridges stay up
+// between containers (see network.Options).
 func (e *Engine) Networks() (*network.Store, error) {
-	return network.Open(network.Options{Root: filepath.Join(e.root, "networks"), ExecRoot: e.execRoot})
+	return network.Open(network.Options{
+		Root: filepath.Join(e.root, "networks"), ExecRoot: e.execRoot,
+		System: filepath.Clean(e.root) == DefaultRoot,
+	})
 }
 
 // networked reports whether the container has a network namespace of its

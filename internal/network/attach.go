@@ -28,7 +28,7 @@ func (s *Store) Attach(ctx context.Context, containerID string) (string, error) 
 		// records still hold is stale, release it first.
 		for _, ep := range eps {
 			if ep.Attached {
-				if err := s.detachOne(ctx, ep.NetworkID, containerID); err != nil {
+				if err := s.detachOne(ctx, ep.NetworkID, containerID, false); err != nil {
 					return "", err
 				}
 			}
@@ -57,11 +57,35 @@ func (s *Store) AttachOne(ctx context.Context, ref, containerID, netns string) e
 	return s.attachOne(ctx, n.ID, containerID, netns)
 }
 
-// attachOne runs CNI's ADD for one endpoint, under the network's lock.
+// attachOne runs CNI's ADD for one endpoint, under the network's lock,
+// once the network's host side is up.
 func (s *Store) attachOne(ctx context.Context, netID, containerID, netns string) error {
+	for {
+		unlockHost := func() {}
+		n, err := s.read(netID)
+		if err != nil {
+			return fmt.Errorf("network %s not found: %w", netID, errdefs.ErrNotFound)
+		}
+		if !s.isUp(n) {
+			if unlockHost, err = s.bringUp(netID); err != nil {
+				return err
+			}
+		}
+		done, err := s.attachLocked(ctx, netID, containerID, netns)
+		unlockHost()
+		if done || err != nil {
+			return err
+		}
+	}
+}
+
+// attachLocked is attachOne's part under the network's lock. It reports
+// done=false, having done nothing, when the network's host side went down
+// meanwhile (another process detached its last container).
+func (s *Store) attachLocked(ctx context.Context, netID, containerID, netns string) (done bool, err error) {
 	unlock, err := s.lockNetwork(netID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() {
 		if unlock != nil {
@@ -70,45 +94,45 @@ func (s *Store) attachOne(ctx context.Context, netID, containerID, netns string)
 	}()
 	n, err := s.read(netID)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if _, err := os.Stat(s.upMark(n.ID)); err != nil {
+		return false, nil
 	}
 	ep, err := s.readEndpoint(netID, containerID)
 	if err != nil {
-		return fmt.Errorf("container %s is not connected to network %s: %w", containerID, n.Name, errdefs.ErrNotFound)
+		return false, fmt.Errorf("container %s is not connected to network %s: %w", containerID, n.Name, errdefs.ErrNotFound)
 	}
 	if ep.Attached {
 		// An ADD that was interrupted: clear it before trying again.
-		if err := s.del(ctx, ep); err != nil {
-			return err
+		if err := s.del(ctx, ep, true); err != nil {
+			return false, err
 		}
-	}
-	if err := s.setUp(n); err != nil {
-		return err
 	}
 	unlockPorts, err := s.reservePorts(ep)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer unlockPorts()
 	if ep.Conflist, err = s.conflist(n, len(ep.Ports) > 0); err != nil {
-		return err
+		return false, err
 	}
 	ep.Attached = true
 	if err := s.writeEndpoint(ep); err != nil {
-		return err
+		return false, err
 	}
 	if err := s.add(ctx, n, ep, netns); err != nil {
-		return fmt.Errorf("attaching to network %s: %w", n.Name, err)
+		return false, fmt.Errorf("attaching to network %s: %w", n.Name, err)
 	}
 	if err := s.writeEndpoint(ep); err != nil {
-		return err
+		return false, err
 	}
 	unlock()
 	unlock = nil
 	if !n.Default() {
 		s.refreshNetworkHosts(netID)
 	}
-	return nil
+	return true, nil
 }
 
 // add runs CNI's ADD and fills the endpoint's address from its result.
@@ -182,15 +206,16 @@ func (s *Store) Detach(ctx context.Context, containerID string) error {
 	var errs []error
 	for _, ep := range eps {
 		if ep.Attached {
-			errs = append(errs, s.detachOne(ctx, ep.NetworkID, containerID))
+			errs = append(errs, s.detachOne(ctx, ep.NetworkID, containerID, false))
 		}
 	}
 	errs = append(errs, removeNetns(s.NetnsPath(containerID)))
 	return errors.Join(errs...)
 }
 
-// detachOne runs CNI's DEL for one endpoint, under the network's lock.
-func (s *Store) detachOne(ctx context.Context, netID, containerID string) error {
+// detachOne runs CNI's DEL for one endpoint, under the network's lock;
+// inNetns as for del.
+func (s *Store) detachOne(ctx context.Context, netID, containerID string, inNetns bool) error {
 	unlock, err := s.lockNetwork(netID)
 	if err != nil {
 		return err
@@ -200,7 +225,7 @@ func (s *Store) detachOne(ctx context.Context, netID, containerID string) error 
 		unlock()
 		return nil
 	}
-	err = s.del(ctx, ep)
+	err = s.del(ctx, ep, inNetns)
 	unlock()
 	if err != nil {
 		return err
@@ -212,16 +237,22 @@ func (s *Store) detachOne(ctx context.Context, netID, containerID string) error 
 }
 
 // del runs CNI's DEL with the configuration ADD had and clears the
-// endpoint's address. The caller holds the network's lock.
-func (s *Store) del(ctx context.Context, ep *Endpoint) error {
+// endpoint's address. With inNetns the interface is deleted in the
+// namespace, which goes on living; without, the plugins release only what
+// lives outside it (the address, the port rules) and the interface dies
+// with the namespace, which the caller is about to remove: deleting a veth
+// by hand costs tens of milliseconds of RCU grace periods in the kernel,
+// while a dying namespace's are paid by a kernel worker, not by hull. The
+// caller holds the network's lock.
+func (s *Store) del(ctx context.Context, ep *Endpoint, inNetns bool) error {
 	if len(ep.Conflist) > 0 {
 		list, err := libcni.NetworkConfFromBytes(ep.Conflist)
 		if err != nil {
 			return err
 		}
 		netns := s.NetnsPath(ep.ContainerID)
-		if !isNetns(netns) {
-			netns = "" // gone: the plugins release what lives outside it
+		if !inNetns || !isNetns(netns) {
+			netns = ""
 		}
 		if err := s.cni().DelNetworkList(ctx, list, runtimeConf(ep, netns)); err != nil {
 			return fmt.Errorf("detaching %s from network %s: %w", ep.ContainerName, ep.NetworkName, err)
@@ -241,7 +272,7 @@ func (s *Store) Disconnect(ctx context.Context, ref, containerID string) error {
 	if _, err := s.readEndpoint(n.ID, containerID); err != nil {
 		return fmt.Errorf("container %s is not connected to network %s: %w", containerID, n.Name, errdefs.ErrNotFound)
 	}
-	if err := s.detachOne(ctx, n.ID, containerID); err != nil {
+	if err := s.detachOne(ctx, n.ID, containerID, true); err != nil {
 		return err
 	}
 	return s.forget(n, containerID)

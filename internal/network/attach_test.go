@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,4 +81,50 @@ func allocations(t *testing.T, dir string) []string {
 		}
 	}
 	return out
+}
+
+// TestHostSide: a network's bridge and rules stay between containers, go
+// with `network rm`, and a root deleted without hull loses them at the
+// next bring-up of any network.
+func TestHostSide(t *testing.T) {
+	needNet(t)
+	s := newTestStore(t)
+	n := testNetwork(t, s, "t-host", CreateOptions{Subnet: netip.MustParsePrefix("10.231.8.0/24")})
+	for range 2 {
+		id, _ := testContainer(t, s, n.Name, "c", Endpoint{})
+		if err := s.Release(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+		if !s.isUp(n) {
+			t.Fatal("host side went down with the last container")
+		}
+	}
+	if err := s.Remove(n.Name); err != nil {
+		t.Fatal(err)
+	}
+	assertNoHostSide(t, n)
+
+	// A root deleted behind hull's back.
+	orphan := newTestStore(t)
+	on := testNetwork(t, orphan, "t-orphan", CreateOptions{Subnet: netip.MustParsePrefix("10.231.12.0/24")})
+	id, _ := testContainer(t, orphan, on.Name, "c", Endpoint{})
+	orphan.Release(context.Background(), id)
+	os.RemoveAll(orphan.root)
+	m := testNetwork(t, s, "t-next", CreateOptions{Subnet: netip.MustParsePrefix("10.231.13.0/24")})
+	id, _ = testContainer(t, s, m.Name, "c", Endpoint{})
+	s.Release(context.Background(), id)
+	assertNoHostSide(t, on)
+}
+
+func assertNoHostSide(t *testing.T, n *Network) {
+	t.Helper()
+	if bridgeExists(n.Bridge) {
+		t.Fatalf("bridge %s left", n.Bridge)
+	}
+	if out, _ := exec.Command("iptables-save").Output(); strings.Contains(string(out), n.Bridge) {
+		t.Fatalf("rules of %s left:\n%s", n.Bridge, out)
+	}
+	if _, err := os.Stat(filepath.Join(HostDir, n.ID+".json")); err == nil {
+		t.Fatalf("%s still registered", n.Name)
+	}
 }

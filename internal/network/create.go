@@ -2,6 +2,7 @@ package network
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,7 +89,7 @@ func (s *Store) commit(n *Network) error {
 		if n.Subnet, err = freeSubnet(others); err != nil {
 			return err
 		}
-		n.Gateway = n.Subnet.Addr().Next()
+		n.Gateway, n.AutoSubnet = n.Subnet.Addr().Next(), true
 	} else if err := checkOverlap(n.Subnet, others); err != nil {
 		return err
 	}
@@ -174,21 +176,28 @@ func freeSubnet(others []*Network) (netip.Prefix, error) {
 	return netip.Prefix{}, fmt.Errorf("all predefined address pools have been fully subnetted: %w", errdefs.ErrUnavailable)
 }
 
-// checkOverlap refuses a subnet that overlaps another hull network's or a
-// route of the host (but for the default route, which overlaps everything,
-// and routes through hull's own bridges).
+// checkOverlap refuses a subnet that overlaps another network of this
+// store or a route of the host (but for the default route, which overlaps
+// everything, and the routes of this store's own bridges, checked as
+// networks). Another root's bridges count as the host's.
 func checkOverlap(p netip.Prefix, others []*Network) error {
 	for _, o := range others {
 		if o.Subnet.Overlaps(p) {
 			return fmt.Errorf("invalid pool request: pool %s overlaps with network %s (%s): %w", p, o.Name, o.Subnet, errdefs.ErrConflict)
 		}
 	}
+	return checkRoutes(p, others)
+}
+
+// checkRoutes refuses a subnet that overlaps a host route on a device that
+// is not the bridge of one of the given networks.
+func checkRoutes(p netip.Prefix, ours []*Network) error {
 	routes, err := hostRoutes()
 	if err != nil {
 		return err
 	}
 	for _, r := range routes {
-		if r.dst.Bits() == 0 || strings.HasPrefix(r.dev, "hull") {
+		if r.dst.Bits() == 0 || slices.ContainsFunc(ours, func(n *Network) bool { return n.Bridge == r.dev }) {
 			continue
 		}
 		if r.dst.Overlaps(p) {
@@ -258,7 +267,17 @@ func (s *Store) Default() (*Network, error) {
 	if n, err := s.Get(DefaultName); err == nil {
 		return n, nil // another process made it while we waited
 	}
-	n := &Network{ID: newID(), Name: DefaultName, Created: time.Now().UTC(), Driver: "bridge", Bridge: "hull0",
-		Options: map[string]string{OptBridgeName: "hull0"}}
+	n := &Network{ID: newID(), Name: DefaultName, Created: time.Now().UTC(), Driver: "bridge", Bridge: s.defaultBridge()}
+	n.Options = map[string]string{OptBridgeName: n.Bridge}
 	return n, s.commit(n)
+}
+
+// defaultBridge is the default network's bridge: hull0 for the system's
+// engine, else a name of the root's own, so that roots do not share one.
+func (s *Store) defaultBridge() string {
+	if s.system {
+		return "hull0"
+	}
+	sum := sha256.Sum256([]byte(s.root))
+	return "hull" + hex.EncodeToString(sum[:4])
 }

@@ -27,6 +27,9 @@ import (
 // leaving it for anything else is masqueraded, and an internal bridge
 // forwards nothing. These rules are per network, not per container: a
 // container's attach adds no rule of hull's (portmap adds its own for -p).
+// The chains and jumps are made once per boot (marked in HostDir) and
+// shared by every root; a network's rules come and go with its host side
+// (hostside.go).
 const (
 	chainForward    = "HULL-FORWARD"
 	chainIsolation1 = "HULL-ISOLATION-1"
@@ -67,23 +70,9 @@ func networkRules(n *Network) []rule {
 		rule{"filter", chainForward, []string{"-o", br, "-j", "ACCEPT"}})
 }
 
-// setUp makes sure the network's rules exist since this boot. A mark
-// under the exec root (a tmpfs) records that they were added, so this
-// costs one stat per attach, not an iptables scan. The caller holds the
-// network's lock.
-func (s *Store) setUp(n *Network) error {
-	mark := s.upMark(n.ID)
-	if _, err := os.Stat(mark); err == nil {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(mark), 0o700); err != nil {
-		return err
-	}
-	unlock, err := lockFile(filepath.Join(filepath.Dir(mark), "firewall.lock"))
-	if err != nil {
-		return err
-	}
-	defer unlock()
+// addRules adds the network's rules (and hull's chains, once per boot).
+// The caller holds the host lock.
+func (s *Store) addRules(n *Network) error {
 	ipt, err := iptables.New()
 	if err != nil {
 		return fmt.Errorf("setting up network %s: %w", n.Name, err)
@@ -96,13 +85,13 @@ func (s *Store) setUp(n *Network) error {
 			return fmt.Errorf("setting up network %s: %w", n.Name, err)
 		}
 	}
-	return os.WriteFile(mark, nil, 0o600)
+	return nil
 }
 
 // setUpBase makes hull's chains and the jumps into them, once per boot.
 // The caller holds the firewall lock.
 func (s *Store) setUpBase(ipt *iptables.IPTables) error {
-	mark := filepath.Join(s.execRoot, "networks", "base.up")
+	mark := filepath.Join(HostDir, "base.up")
 	if _, err := os.Stat(mark); err == nil {
 		return nil
 	}
@@ -138,16 +127,9 @@ func (s *Store) setUpBase(ipt *iptables.IPTables) error {
 }
 
 // tearDown removes the network's rules and its bridge. The caller holds
-// the network's lock and the network has no endpoint left.
+// the host lock and the network's, and no container is attached to it.
 func (s *Store) tearDown(n *Network) error {
-	if err := os.MkdirAll(filepath.Join(s.execRoot, "networks"), 0o700); err != nil {
-		return err
-	}
-	unlock, err := lockFile(filepath.Join(s.execRoot, "networks", "firewall.lock"))
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	os.Remove(s.upMark(n.ID))
 	ipt, err := iptables.New()
 	if err != nil {
 		return fmt.Errorf("removing network %s: %w", n.Name, err)
@@ -158,14 +140,18 @@ func (s *Store) tearDown(n *Network) error {
 			errs = append(errs, err)
 		}
 	}
-	if _, err := os.Stat("/sys/class/net/" + n.Bridge); err == nil {
+	if bridgeExists(n.Bridge) {
 		if out, err := exec.Command("ip", "link", "delete", n.Bridge).CombinedOutput(); err != nil {
 			errs = append(errs, fmt.Errorf("deleting bridge %s: %v: %s", n.Bridge, err, out))
 		}
 	}
-	os.Remove(s.upMark(n.ID))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("removing network %s: %w", n.Name, err)
 	}
 	return nil
+}
+
+func bridgeExists(name string) bool {
+	_, err := os.Stat("/sys/class/net/" + name)
+	return err == nil
 }

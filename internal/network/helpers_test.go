@@ -96,3 +96,29 @@ func endpointIP(t *testing.T, s *Store, id string) netip.Addr {
 	}
 	return eps[0].IP.Addr()
 }
+
+func needNetB(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	if _, err := os.Stat(filepath.Join(DefaultPluginDir, "bridge")); err != nil {
+		b.Skip("needs the CNI plugins")
+	}
+}
+
+// newBenchStore is a store in a temporary root whose networks are removed
+// at the end; system keeps host sides up between containers.
+func newBenchStore(b *testing.B, system bool) *Store {
+	dir := b.TempDir()
+	s, err := Open(Options{Root: filepath.Join(dir, "networks"), ExecRoot: filepath.Join(dir, "exec"), System: system})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		ns, _ := s.List()
+		for _, n := range ns {
+			s.Remove(n.ID)
+		}
+	})
+	return s
+}

@@ -20,6 +20,11 @@ func (s *Store) Remove(ref string) error {
 	if n.Default() {
 		return fmt.Errorf("%s is a pre-defined network and cannot be removed: %w", n.Name, errdefs.ErrConflict)
 	}
+	unlockHost, err := s.lockHost()
+	if err != nil {
+		return err
+	}
+	defer unlockHost()
 	unlockStore, err := s.lockStore()
 	if err != nil {
 		return err

@@ -40,10 +40,14 @@ type Network struct {
 	Internal bool              `json:"internal,omitempty"`
 	Labels   map[string]string `json:"labels,omitempty"`
 	Options  map[string]string `json:"options,omitempty"`
-	// Bridge is the Linux bridge: hull0 for the default network,
-	// hull-<first 10 of the id> for the others. Every hull bridge matches
-	// the iptables interface pattern "hull+".
+	// Bridge is the Linux bridge: hull0 for the system's default network
+	// (hull<8 hex of the root> for another root's), hull-<first 10 of the
+	// id> for the others, unless -o com.docker.network.bridge.name says.
 	Bridge string `json:"bridge"`
+	// AutoSubnet is set when the subnet came from the pool: such a network
+	// may move to another subnet of the pool while no container is on it,
+	// when something else took its subnet meanwhile.
+	AutoSubnet bool `json:"autoSubnet,omitempty"`
 }
 
 // Default reports whether n is the default bridge network, which has no
@@ -57,6 +61,7 @@ type Store struct {
 	root     string // ROOT/networks
 	execRoot string // EXECROOT: network namespaces and what a boot clears
 	plugins  []string
+	system   bool
 }
 
 // Options say where a Store lives.
@@ -69,11 +74,16 @@ type Options struct {
 	ExecRoot string
 	// PluginDirs are searched for the CNI plugins; default DefaultPluginDir.
 	PluginDirs []string
+	// System is set for the system's engine (the default root), whose
+	// default network's bridge is hull0. Any other root (a --root of its
+	// own, as tests use) names its default bridge after the root, so that
+	// roots never share a bridge.
+	System bool
 }
 
 // Open returns the store, creating its directories if needed.
 func Open(o Options) (*Store, error) {
-	s := &Store{root: o.Root, execRoot: o.ExecRoot, plugins: o.PluginDirs}
+	s := &Store{root: o.Root, execRoot: o.ExecRoot, plugins: o.PluginDirs, system: o.System}
 	if len(s.plugins) == 0 {
 		s.plugins = []string{DefaultPluginDir}
 	}
@@ -87,7 +97,7 @@ func (s *Store) dir(id string) string    { return filepath.Join(s.root, id) }
 func (s *Store) ipamDir() string         { return filepath.Join(s.root, "ipam") }
 func (s *Store) cacheDir() string        { return filepath.Join(s.root, "cache") }
 func (s *Store) netnsDir() string        { return filepath.Join(s.execRoot, "netns") }
-func (s *Store) upMark(id string) string { return filepath.Join(s.execRoot, "networks", id+".up") }
+func (s *Store) upMark(id string) string { return filepath.Join(HostDir, id+".json") }
 func (s *Store) endpointsDir(id string) string {
 	return filepath.Join(s.dir(id), "endpoints")
 }
@@ -209,6 +219,22 @@ func lockFile(path string) (func(), error) {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
 	return func() { unix.Close(fd) }, nil
+}
+
+// HostDir is the host-wide, boot-scoped directory (a tmpfs) where every
+// hull process, whatever its root, registers the networks it brought up
+// on the host and takes the host lock. Tests may point it elsewhere.
+var HostDir = "/run/hull-networks"
+
+// lockHost takes the lock every hull process on the host shares while it
+// changes the host's side of a network (its bridge, route and rules): two
+// roots must not bring up the same subnet at once. Locks are always taken
+// in the order host, store, network.
+func (s *Store) lockHost() (func(), error) {
+	if err := os.MkdirAll(HostDir, 0o700); err != nil {
+		return nil, err
+	}
+	return lockFile(filepath.Join(HostDir, "lock"))
 }
 
 // lockStore serializes what changes the set of networks: create, remove,
