@@ -72,6 +72,10 @@ func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *
 		remove()
 		return docker(err)
 	}
+	if o.rm {
+		// The monitor then leaves the removal to us, unless we fail to.
+		att.WillRemove()
+	}
 	code, err := e.session(ctx, eng, att, sessionOptions{id: id, stdin: o.interactive, tty: o.tty, sigProxy: o.sigProxy})
 	proxied := o.sigProxy && !o.tty
 	if err != nil || ctx.Err() != nil && !proxied {

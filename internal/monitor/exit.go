@@ -63,8 +63,12 @@ func (m *monitor) exited(code int) {
 	m.drainStreams()
 	m.in.set(nil, nil)
 	oom := oomKilled(m.cfg.RuntimeRoot, m.cfg.ID) // before Delete removes the cgroup
-	m.deleteContainer(0)
+	// The exit is recorded and told before the runtime's container is
+	// deleted: `hull run` goes on at once, and its removal overlaps with
+	// the deletion (Delete is locked, so whichever comes second finds it
+	// done).
 	m.recordExit(code, oom, "")
+	m.deleteContainer(0)
 	if m.shouldRestart(code) {
 		m.scheduleRestart(ranFor)
 	} else {
@@ -186,11 +190,32 @@ func (m *monitor) finish() {
 	if m.logw != nil {
 		m.logw.Close()
 	}
-	if len(m.cfg.OnExit) > 0 {
+	if len(m.cfg.OnExit) > 0 && !m.removedByClient() {
 		m.runOnExit()
 	}
 	m.done = true
 }
+
+// removedByClient tells whether an attached client that said it removes
+// the container (`hull run --rm`) did, waiting a while for it: a CLI that
+// got the exit frame removes the container within milliseconds, and one
+// killed before it could leaves the container to OnExit. Running OnExit
+// regardless would start a second hull process beside the first, for
+// nothing but contention.
+func (m *monitor) removedByClient() bool {
+	if !m.clientRemoves {
+		return false
+	}
+	for deadline := time.Now().Add(removeGrace); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if _, err := os.Stat(m.cfg.Dir); os.IsNotExist(err) {
+			return true
+		}
+	}
+	return false
+}
+
+// removeGrace is how long the monitor waits for a client's removal.
+const removeGrace = 3 * time.Second
 
 // runOnExit starts OnExit detached, in its own session, and does not wait:
 // it may well remove the container's directory, monitor included.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,5 +283,40 @@ func TestNoLogAndSecondStart(t *testing.T) {
 		if strings.HasSuffix(e.Name(), ".log") && e.Name() != logFile && e.Name() != "events.log" {
 			t.Errorf("log file %s written", e.Name())
 		}
+	}
+}
+
+// A client that said it removes the container (`hull run --rm`) and did
+// so spares the monitor its on-exit command; one that did not gets it run
+// after a grace period.
+func TestOnExitLeftToRemovingClient(t *testing.T) {
+	for _, removes := range []bool{true, false} {
+		t.Run(fmt.Sprintf("removes=%v", removes), func(t *testing.T) {
+			cfg := newConfig(t, "true")
+			mark := filepath.Join(t.TempDir(), "on-exit-ran")
+			cfg.OnExit = []string{"/bin/sh", "-c", "touch " + mark}
+			a := start(t, cfg, true)
+			if err := a.WillRemove(); err != nil {
+				t.Fatal(err)
+			}
+			if code, err := a.Stream(context.Background(), nil, io.Discard, io.Discard); err != nil || code != 0 {
+				t.Fatalf("Stream: %d, %v", code, err)
+			}
+			st, err := ReadState(cfg.Dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !removes {
+				eventually(t, "the on-exit command", func() bool { _, err := os.Stat(mark); return err == nil })
+				return
+			}
+			if err := os.RemoveAll(cfg.Dir); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "the monitor to exit", func() bool { return unix.Kill(st.MonitorPid, 0) != nil })
+			if _, err := os.Stat(mark); err == nil {
+				t.Error("the on-exit command ran although the client removed the container")
+			}
+		})
 	}
 }

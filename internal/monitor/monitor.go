@@ -50,6 +50,10 @@ type monitor struct {
 	stops    chan *client
 	activity atomic.Int64 // unix nanoseconds of the last output or input
 
+	// clientRemoves: an attachment that said it removes the container
+	// was there at its exit (see streamRemoving).
+	clientRemoves bool
+
 	stopping     bool          // the user stopped it: no restart
 	restartDelay time.Duration // the back-off before the next restart
 	restart      *time.Timer   // pending restart, or nil

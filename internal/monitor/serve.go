@@ -31,6 +31,7 @@ type client struct {
 	closing bool // nothing more is queued; close once the queue is out
 
 	wroteInput bool // reader goroutine only
+	removes    bool // sent streamRemoving; guarded by monitor.clientsMu
 }
 
 // listen binds the attach socket. It is made with raw system calls so the
@@ -143,7 +144,8 @@ func (m *monitor) broadcast(id byte, p []byte) {
 	}
 }
 
-// endClients sends every attachment the exit code as its last frame.
+// endClients sends every attachment the exit code as its last frame, and
+// notes whether one of them said it removes the container.
 func (m *monitor) endClients(code int) {
 	var p [4]byte
 	binary.BigEndian.PutUint32(p[:], uint32(int32(code)))
@@ -151,6 +153,7 @@ func (m *monitor) endClients(code int) {
 	m.clientsMu.Lock()
 	defer m.clientsMu.Unlock()
 	for c := range m.clients {
+		m.clientRemoves = m.clientRemoves || c.removes
 		c.enqueue(frame, true)
 		delete(m.clients, c)
 	}
@@ -225,6 +228,10 @@ func (c *client) readLoop() {
 			}
 		case streamStop:
 			c.m.stops <- c
+		case streamRemoving:
+			c.m.clientsMu.Lock()
+			c.removes = true
+			c.m.clientsMu.Unlock()
 		}
 	}
 	c.m.removeClient(c)

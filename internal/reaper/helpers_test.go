@@ -1,8 +1,6 @@
 package reaper
 
 import (
-	"path/filepath"
-	goruntime "runtime"
 	"bufio"
 	"bytes"
 	"context"
@@ -11,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"syscall"
 	"testing"
