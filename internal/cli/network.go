@@ -25,13 +25,21 @@ var networkHeaders = map[string]string{
 	"IPv6": "IPV6", "Internal": "INTERNAL", "Labels": "LABELS", "CreatedAt": "CREATED AT",
 }
 
-// networks opens the engine's network store.
+// networks opens the engine's network store, with its default network
+// made if this is the store's first use: Docker always lists "bridge".
 func (e *env) networks() (*network.Store, error) {
 	eng, err := e.engine()
 	if err != nil {
 		return nil, err
 	}
-	return eng.Networks()
+	ns, err := eng.Networks()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ns.Default(); err != nil {
+		return nil, err
+	}
+	return ns, nil
 }
 
 // runNetworkCreate is `hull network create [OPTIONS] NETWORK`: it prints
