@@ -1,11 +1,9 @@
 package image
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/hullrt/hull/internal/errdefs"
@@ -35,27 +33,68 @@ func ParseNormalized(s string) (Reference, error) {
 	if s == "" {
 		return Reference{}, invalidReference(s, "empty reference")
 	}
-	named, err := reference.ParseNormalizedNamed(s)
-	if err != nil {
-		return Reference{}, invalidReference(s, referenceReason(s, err))
+	if len(s) == 64 && allOf(s, func(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' }) {
+		return Reference{}, invalidReference(s, "a 64-hex string is an image ID, not a repository name")
 	}
-	named = reference.TagNameOnly(named)
-	r := Reference{Domain: reference.Domain(named), Path: reference.Path(named)}
-	if r.Domain == "" {
-		// The parser took the first component for a host because it has a
-		// '.' or ':', then found it was not one and kept the whole as a
-		// path; a normalised reference always has a host.
+	domain, rest := splitDockerDomain(s)
+	if remote, _, _ := strings.Cut(rest, ":"); strings.ToLower(remote) != remote {
+		return Reference{}, invalidReference(s, "repository name must be lowercase")
+	}
+	d, path, tag, dgst, ok := matchReference(domain + "/" + rest)
+	switch {
+	case !ok && strings.Contains(s, "@"):
+		if _, after, _ := strings.Cut(s, "@"); digest.Digest(after).Validate() != nil {
+			return Reference{}, invalidReference(s, "invalid digest: "+digest.Digest(after).Validate().Error())
+		}
+		fallthrough
+	case !ok:
+		return Reference{}, invalidReference(s, "expected [domain/]path[:tag][@digest] in lowercase letters, digits and separators")
+	case len(path) > pathLengthMax:
+		return Reference{}, invalidReference(s, "repository name must not be more than 255 characters")
+	case d == "":
+		// The first component looked like a host (a '.' or ':') but is not
+		// one; a normalised reference always has a host.
 		host, _, _ := strings.Cut(s, "/")
 		return Reference{}, invalidReference(s, fmt.Sprintf("%q is not a valid registry host", host))
 	}
-	if t, ok := named.(reference.Tagged); ok {
-		r.Tag = t.Tag()
-	}
-	if d, ok := named.(reference.Digested); ok {
-		r.Digest = d.Digest()
+	r := Reference{Domain: d, Path: path, Tag: tag, Digest: digest.Digest(dgst)}
+	if dgst != "" {
+		if err := r.Digest.Validate(); err != nil {
+			return Reference{}, invalidReference(s, "invalid digest: "+err.Error())
+		}
+	} else if tag == "" {
+		r.Tag = "latest"
 	}
 	return r, nil
 }
+
+// splitDockerDomain splits a reference into its domain and the rest as the
+// docker CLI does: the first component is a domain when it is localhost,
+// has a '.' or ':', or has an upper-case letter (which no repository may);
+// otherwise the domain is Docker Hub's, where a one-component name gets
+// "library/" before it.
+func splitDockerDomain(s string) (domain, rest string) {
+	first, after, ok := strings.Cut(s, "/")
+	switch {
+	case !ok:
+		return defaultDomain, officialPrefix + s
+	case first == "index.docker.io":
+		domain, rest = defaultDomain, after
+	case first == "localhost", strings.ContainsAny(first, ".:"), strings.ToLower(first) != first:
+		domain, rest = first, after
+	default:
+		domain, rest = defaultDomain, s
+	}
+	if domain == defaultDomain && !strings.Contains(rest, "/") {
+		rest = officialPrefix + rest
+	}
+	return domain, rest
+}
+
+const (
+	defaultDomain  = "docker.io"
+	officialPrefix = "library/"
+)
 
 // Name is the repository without tag or digest: "docker.io/library/busybox".
 func (r Reference) Name() string {
@@ -81,22 +120,27 @@ func (r Reference) String() string {
 // FamiliarString is the short form people type and `docker images` shows:
 // "busybox:latest", "user/img:tag", "localhost:5000/a/b@sha256:…".
 func (r Reference) FamiliarString() string {
-	named, err := reference.ParseNormalizedNamed(r.String())
-	if err != nil {
-		return r.String()
+	s := r.Name()
+	if r.Domain == defaultDomain {
+		s = r.Path
+		if rest, ok := strings.CutPrefix(s, officialPrefix); ok && !strings.Contains(rest, "/") {
+			s = rest
+		}
 	}
-	return reference.FamiliarString(named)
+	if r.Tag != "" {
+		s += ":" + r.Tag
+	}
+	if r.Digest != "" {
+		s += "@" + r.Digest.String()
+	}
+	return s
 }
 
 // WithTag returns r naming tag instead of its tag and digest, the reference
 // `hull tag` creates.
 func (r Reference) WithTag(tag string) (Reference, error) {
-	named, err := reference.ParseNormalizedNamed(r.Name())
-	if err == nil {
-		_, err = reference.WithTag(named, tag)
-	}
-	if err != nil {
-		return Reference{}, invalidReference(r.Name()+":"+tag, referenceReason(tag, err))
+	if tag == "" || !isTag(tag) {
+		return Reference{}, invalidReference(r.Name()+":"+tag, "invalid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')")
 	}
 	return Reference{Domain: r.Domain, Path: r.Path, Tag: tag}, nil
 }
@@ -116,31 +160,4 @@ func (e *ReferenceError) Unwrap() error { return errdefs.ErrInvalidArgument }
 
 func invalidReference(s, reason string) error {
 	return &ReferenceError{Input: s, Reason: reason}
-}
-
-// referenceReason turns the parser's error into a reason; the parser's own
-// messages repeat "invalid reference format" or name no cause at all.
-func referenceReason(s string, err error) string {
-	if _, d, ok := strings.Cut(s, "@"); ok {
-		if derr := digest.Digest(d).Validate(); derr != nil {
-			return "invalid digest: " + derr.Error()
-		}
-	}
-	switch {
-	case errors.Is(err, reference.ErrNameTooLong),
-		errors.Is(err, reference.ErrNameEmpty):
-		return err.Error()
-	case errors.Is(err, reference.ErrTagInvalidFormat):
-		return "invalid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')"
-	case errors.Is(err, reference.ErrDigestInvalidFormat),
-		errors.Is(err, digest.ErrDigestInvalidFormat),
-		errors.Is(err, digest.ErrDigestInvalidLength),
-		errors.Is(err, digest.ErrDigestUnsupported):
-		return "invalid digest: " + err.Error()
-	case strings.Contains(err.Error(), "must be lowercase"):
-		return reference.ErrNameContainsUppercase.Error()
-	case strings.Contains(err.Error(), "64-byte hexadecimal"):
-		return "a 64-hex string is an image ID, not a repository name"
-	}
-	return "expected [domain/]path[:tag][@digest] in lowercase letters, digits and separators"
 }
