@@ -154,6 +154,7 @@ func commands() map[string]command {
 		"network remove":     {"hull network remove NETWORK [NETWORK...]", "Remove one or more networks", runNetworkRm},
 		"network prune":      {"hull network prune [OPTIONS]", "Remove all unused networks", runNetworkPrune},
 		"network connect":    {"hull network connect [OPTIONS] NETWORK CONTAINER", "Connect a container to a network", runNetworkConnect},
+		"network release":    {"hull network release CONTAINER", "Give back a stopped container's addresses and ports (its monitor runs this)", runNetworkRelease},
 		"network disconnect": {"hull network disconnect [OPTIONS] NETWORK CONTAINER", "Disconnect a container from a network", runNetworkDisconnect},
 		"volume create":      {"hull volume create [OPTIONS] [VOLUME]", "Create a volume", runVolumeCreate},
 		"volume ls":          {"hull volume ls [OPTIONS]", "List volumes", runVolumeLs},

@@ -416,3 +416,24 @@ func (e *env) networkEvent(n *network.Network, action, container string) {
 	}
 	eng.Events().Append(events.Event{Type: "network", Action: action, Actor: events.Actor{ID: n.ID, Attributes: attrs}})
 }
+
+// runNetworkRelease is `hull network release CONTAINER`, which a
+// container's monitor runs when the container has stopped for good: it
+// gives back the container's addresses and host ports.
+func runNetworkRelease(ctx context.Context, e *env, args []string) error {
+	pos, err := e.newFlags("network release").parse(args)
+	if err != nil {
+		return err
+	}
+	if err := exactArgs("network release", 1, pos); err != nil {
+		return err
+	}
+	eng, err := e.engine()
+	if err != nil {
+		return err
+	}
+	if err := eng.ReleaseNetworks(ctx, pos[0]); err != nil && !errdefs.IsNotFound(err) {
+		return docker(err)
+	}
+	return nil
+}

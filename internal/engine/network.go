@@ -225,6 +225,11 @@ func (e *Engine) networkSettings(c *Container, eps []*network.Endpoint) *contain
 		s.Ports[p] = nil
 	}
 	for _, ep := range eps {
+		if ep.Attached && s.SandboxKey == "" {
+			if ns, err := e.Networks(); err == nil {
+				s.SandboxKey = ns.NetnsPath(c.ID)
+			}
+		}
 		s.Networks[ep.NetworkName] = ep.Settings()
 		for _, pm := range ep.Ports {
 			p, ok := mobynet.PortFrom(pm.ContainerPort, mobynet.IPProtocol(pm.Protocol))

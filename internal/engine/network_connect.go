@@ -92,3 +92,27 @@ func (e *Engine) lockedContainer(ref string) (*Container, func(), error) {
 	}
 	return c, unlock, nil
 }
+
+// ReleaseNetworks detaches a container that is not running from its
+// networks: its namespace, addresses and host ports go, its memberships
+// stay for its next start. The monitor runs it (`hull network release`)
+// when the container has stopped for good. A container running again by
+// then (a quick restart) is left alone.
+func (e *Engine) ReleaseNetworks(ctx context.Context, ref string) error {
+	c, unlock, err := e.lockedContainer(ref)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if st := e.status(c); st.Running || st.Restarting || st.Paused {
+		return nil
+	}
+	if !networked(c.HostConfig) {
+		return nil
+	}
+	ns, err := e.Networks()
+	if err != nil {
+		return err
+	}
+	return ns.Detach(ctx, c.ID)
+}

@@ -33,6 +33,17 @@ type StartOptions struct {
 	// Attach returns an attachment connected before the container's
 	// process starts, so the caller sees all its output.
 	Attach bool
+	// Monitor, when set, is a monitor started ahead with the same Attach
+	// (PreforkMonitor) that the container is handed to. Start uses it up
+	// if it gets that far; the caller abandons it in any case.
+	Monitor *monitor.Pending
+}
+
+// PreforkMonitor starts a monitor ahead of the container it is to watch,
+// so that its start overlaps with the caller's creating the container (see
+// monitor.Prefork); pass it to Start in StartOptions.Monitor.
+func (e *Engine) PreforkMonitor(attach bool) (*monitor.Pending, error) {
+	return monitor.Prefork(e.bins.monitor, attach)
 }
 
 // Start runs a created or stopped container: it mounts the root filesystem,
@@ -61,7 +72,12 @@ func (e *Engine) Start(ctx context.Context, ref string, opts StartOptions) (*mon
 		e.detachNetworks(ctx, c)
 		return nil, err
 	}
-	att, err := monitor.Start(e.bins.monitor, e.monitorConfig(c), opts.Attach)
+	var att *monitor.Attachment
+	if opts.Monitor != nil {
+		att, err = opts.Monitor.Start(e.monitorConfig(c))
+	} else {
+		att, err = monitor.Start(e.bins.monitor, e.monitorConfig(c), opts.Attach)
+	}
 	if err != nil {
 		e.detachNetworks(ctx, c)
 		return nil, startError(c, err)
@@ -156,6 +172,10 @@ func (e *Engine) monitorConfig(c *Container) monitor.Config {
 		// Also when attached: if the attached CLI dies, nobody else removes
 		// the container; when it does not, the second rm finds nothing.
 		cfg.OnExit = []string{e.bins.hull, "--root", e.root, "--exec-root", e.execRoot, "rm", "-f", "-v", c.ID}
+	} else if networked(hc) {
+		// A container that stopped for good gives its addresses and host
+		// ports back, as Docker's do; its next start attaches anew.
+		cfg.OnExit = []string{e.bins.hull, "--root", e.root, "--exec-root", e.execRoot, "network", "release", c.ID}
 	}
 	return cfg
 }

@@ -259,6 +259,11 @@ func (s *Store) del(ctx context.Context, ep *Endpoint, inNetns bool) error {
 		}
 	}
 	ep.Attached, ep.Conflist, ep.IP, ep.Gateway, ep.MacAddress = false, nil, netip.Prefix{}, netip.Addr{}, ""
+	for i := range ep.Ports {
+		if ep.Ports[i].Random {
+			ep.Ports[i].HostPort = 0
+		}
+	}
 	return s.writeEndpoint(ep)
 }
 

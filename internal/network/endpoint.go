@@ -52,6 +52,9 @@ type PortMapping struct {
 	HostPort      uint16     `json:"hostPort"`
 	ContainerPort uint16     `json:"containerPort"`
 	Protocol      string     `json:"protocol"` // tcp or udp
+	// Random is set when any host port would do (-p 80): HostPort is the
+	// one picked at attach, and is picked again at the next.
+	Random bool `json:"random,omitempty"`
 }
 
 // EndpointID is the endpoint's stable ID in Docker's shape (64 hex).

@@ -65,6 +65,10 @@ func (s *Store) mappedPorts(except string) ([]PortMapping, error) {
 // checkPort refuses a host port that is mapped or bound already, in
 // Docker's words; a zero host port becomes a free one.
 func checkPort(p *PortMapping, taken []PortMapping) error {
+	if p.Random {
+		p.HostPort = 0
+	}
+	p.Random = p.HostPort == 0
 	hostIP := p.HostIP
 	if !hostIP.IsValid() {
 		hostIP = netip.IPv4Unspecified()

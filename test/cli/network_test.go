@@ -319,3 +319,29 @@ func allocations(dir string) []string {
 	}
 	return out
 }
+
+// A container that stopped gives its address and host port back, and gets
+// them again when it starts.
+func TestNetworkStopReleases(t *testing.T) {
+	root := netRoot(t)
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	run(t, root, "run", "-d", "--name", "first", "-p", "127.0.0.1:"+port+":7000", "busybox", "sleep", "60")
+	run(t, root, "stop", "-t", "0", "first")
+	eventually(t, "first's address to go", func() bool {
+		return inspect(t, root, "first", "{{json .NetworkSettings.Networks.bridge.IPAddress}}") == `""`
+	})
+	server(t, root, "second", "-p", "127.0.0.1:"+port+":7000")
+	if got := dialRead(t, "127.0.0.1:"+port); got != "second" {
+		t.Errorf("127.0.0.1:%s answered %q, want second", port, got)
+	}
+	run(t, root, "rm", "-f", "second")
+	run(t, root, "start", "first")
+	if got := run(t, root, "port", "first"); got != "7000/tcp -> 127.0.0.1:"+port {
+		t.Errorf("port after restart: %q", got)
+	}
+}
