@@ -6,6 +6,7 @@ import (
 
 	"github.com/hullrt/hull/internal/engine"
 	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/monitor"
 )
 
 // runRun is `hull run`: create, start and, unless -d, stay attached until
@@ -34,28 +35,34 @@ func runRun(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
-	c, err := createContainer(ctx, e, &o, pos)
-	if err != nil {
-		return err
-	}
 	eng, err := e.engine()
 	if err != nil {
 		return err
 	}
+	// The container's monitor starts while the container is created.
+	pending, err := eng.PreforkMonitor(!o.detach)
+	if err != nil {
+		return docker(err)
+	}
+	defer pending.Abandon()
+	c, err := createContainer(ctx, e, &o, pos)
+	if err != nil {
+		return err
+	}
 	if o.detach {
-		if _, err := eng.Start(ctx, c.ID, engine.StartOptions{}); err != nil {
+		if _, err := eng.Start(ctx, c.ID, engine.StartOptions{Monitor: pending}); err != nil {
 			return docker(err)
 		}
 		fmt.Fprintln(e.stdout, c.ID)
 		return nil
 	}
-	return runAttached(ctx, e, eng, c.ID, &o)
+	return runAttached(ctx, e, eng, c.ID, &o, pending)
 }
 
 // runAttached starts the container with an attachment made before its
 // process runs, so no output is lost, streams until it exits and, with
 // --rm, removes it and its anonymous volumes.
-func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *runOptions) error {
+func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *runOptions, pending *monitor.Pending) error {
 	bg := context.WithoutCancel(ctx)
 	remove := func() error {
 		if !o.rm {
@@ -67,7 +74,7 @@ func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *
 		}
 		return err
 	}
-	att, err := eng.Start(ctx, id, engine.StartOptions{Attach: true})
+	att, err := eng.Start(ctx, id, engine.StartOptions{Attach: true, Monitor: pending})
 	if err != nil {
 		remove()
 		return docker(err)

@@ -117,6 +117,12 @@ func newMonitor(dir string) (*monitor, error) {
 func run(dir string, attached bool) int {
 	ready := os.NewFile(3, "ready")
 	unix.CloseOnExec(3)
+	if dir == pendingDir {
+		var err error
+		if dir, err = awaitDir(ready); err != nil {
+			return 0 // abandoned (see Prefork): nobody to tell
+		}
+	}
 	var first *client
 	m, err := newMonitor(dir)
 	if err == nil {

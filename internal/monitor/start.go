@@ -33,18 +33,8 @@ type readyMsg struct {
 // process starts, so that it sees all of the output: it is one end of a
 // socketpair the monitor inherits, not a later connect.
 func Start(binary string, cfg Config, attach bool) (*Attachment, error) {
-	if err := cfg.validate(); err != nil {
+	if err := prepareStart(cfg); err != nil {
 		return nil, err
-	}
-	if err := checkNoMonitor(cfg.Dir); err != nil {
-		return nil, err
-	}
-	data, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := writeFileAtomic(filepath.Join(cfg.Dir, configFile), data); err != nil {
-		return nil, fmt.Errorf("starting monitor: %w", err)
 	}
 	att, err := spawnMonitor(binary, cfg.Dir, attach)
 	if err != nil {
@@ -52,6 +42,24 @@ func Start(binary string, cfg Config, attach bool) (*Attachment, error) {
 		return nil, err
 	}
 	return att, nil
+}
+
+// prepareStart checks cfg and writes it where the monitor reads it.
+func prepareStart(cfg Config) error {
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	if err := checkNoMonitor(cfg.Dir); err != nil {
+		return err
+	}
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(cfg.Dir, configFile), data); err != nil {
+		return fmt.Errorf("starting monitor: %w", err)
+	}
+	return nil
 }
 
 func (c *Config) validate() error {
@@ -85,36 +93,20 @@ func checkNoMonitor(dir string) error {
 	return nil
 }
 
-// spawnMonitor starts binary with the ready socket at fd 3 and, with
-// attach, the monitor's end of the attachment at fd 4, and waits for its
-// report. The process it starts forks the monitor and exits at once (see
-// package preamble), so it is reaped here right away.
+// spawnMonitor starts binary for the container in dir and waits for its
+// report (see launch).
 func spawnMonitor(binary, dir string, attach bool) (*Attachment, error) {
-	ready, readyChild, err := socketpair()
+	p, err := launch(binary, dir, attach)
 	if err != nil {
 		return nil, err
 	}
-	defer ready.Close()
-	files := []*os.File{nil, nil, nil, readyChild}
-	var att *os.File
-	args := []string{binary, "run", dir}
-	if attach {
-		var attChild *os.File
-		if att, attChild, err = socketpair(); err != nil {
-			readyChild.Close()
-			return nil, err
-		}
-		files = append(files, attChild)
-		args = []string{binary, "run", "--attach", dir}
-	}
-	pid, err := forkMonitor(binary, args, dir, files)
-	for _, f := range files[3:] {
-		f.Close()
-	}
-	if err != nil {
-		closeFile(att)
-		return nil, err
-	}
+	defer p.ready.Close()
+	return finishSpawn(p.ready, p.att, p.pid, dir)
+}
+
+// finishSpawn waits for the report of the monitor started as pid and
+// returns its attachment (att, our end of it), if any.
+func finishSpawn(ready, att *os.File, pid int, dir string) (*Attachment, error) {
 	msg, err := readReady(ready, dir)
 	if msg.Pid == pid {
 		go unix.Wait4(pid, nil, 0, nil) // no preamble forked it: reap it when it ends
@@ -137,18 +129,22 @@ func spawnMonitor(binary, dir string, attach bool) (*Attachment, error) {
 }
 
 // forkMonitor starts the monitor's first process in a session of its own,
-// with stdin and stdout on /dev/null and stderr on the monitor's log.
+// with stdin and stdout on /dev/null and stderr on the monitor's log in dir
+// (on /dev/null too while dir is "": a pending monitor's).
 func forkMonitor(binary string, args []string, dir string, files []*os.File) (int, error) {
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		return 0, err
 	}
 	defer null.Close()
-	logf, err := os.OpenFile(filepath.Join(dir, logFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		return 0, fmt.Errorf("starting monitor: %w", err)
+	logf := null
+	if dir != "" {
+		logf, err = os.OpenFile(filepath.Join(dir, logFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+		if err != nil {
+			return 0, fmt.Errorf("starting monitor: %w", err)
+		}
+		defer logf.Close()
 	}
-	defer logf.Close()
 	files[0], files[1], files[2] = null, null, logf
 	fds := make([]uintptr, len(files))
 	for i, f := range files {

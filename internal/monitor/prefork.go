@@ -1,0 +1,116 @@
+package monitor
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Pending is a monitor started before its container exists, waiting to be
+// told which one to start. `hull run` starts one first thing, so that the
+// monitor's process start (an exec, Go's runtime, its setup: about 3 ms)
+// overlaps with creating the container instead of following it.
+type Pending struct {
+	pid   int
+	ready *os.File // our end of the monitor's fd 3
+	att   *os.File // our end of the attachment, with attach
+}
+
+// Prefork starts a monitor that waits for Start. Abandon it if it is not
+// used: the monitor then exits (also when the caller dies).
+func Prefork(binary string, attach bool) (*Pending, error) {
+	return launch(binary, "", attach)
+}
+
+// launch starts binary with the ready socket at fd 3 and, with attach, the
+// monitor's end of the attachment at fd 4, for the container in dir, or
+// with dir "" for the one Pending.Start will name. The process it starts
+// forks the monitor and exits at once (see package preamble).
+func launch(binary, dir string, attach bool) (*Pending, error) {
+	ready, readyChild, err := socketpair()
+	if err != nil {
+		return nil, err
+	}
+	files := []*os.File{nil, nil, nil, readyChild}
+	p := &Pending{ready: ready}
+	arg := dir
+	if dir == "" {
+		arg = pendingDir
+	}
+	args := []string{binary, "run", arg}
+	if attach {
+		var attChild *os.File
+		if p.att, attChild, err = socketpair(); err != nil {
+			readyChild.Close()
+			ready.Close()
+			return nil, err
+		}
+		files = append(files, attChild)
+		args = []string{binary, "run", "--attach", arg}
+	}
+	p.pid, err = forkMonitor(binary, args, dir, files)
+	for _, f := range files[3:] {
+		f.Close()
+	}
+	if err != nil {
+		p.Abandon()
+		return nil, err
+	}
+	return p, nil
+}
+
+// pendingDir stands for the directory in a pending monitor's arguments:
+// it reads the real one from fd 3.
+const pendingDir = "-"
+
+// Start hands the pending monitor the container cfg describes and returns
+// as Start does. The Pending is used up either way.
+func (p *Pending) Start(cfg Config) (*Attachment, error) {
+	if err := prepareStart(cfg); err != nil {
+		p.Abandon()
+		return nil, err
+	}
+	if _, err := p.ready.Write([]byte(cfg.Dir + "\n")); err != nil {
+		p.Abandon()
+		return nil, fmt.Errorf("starting monitor: %w", err)
+	}
+	att, err := finishSpawn(p.ready, p.att, p.pid, cfg.Dir)
+	p.ready.Close()
+	if err != nil {
+		os.Remove(filepath.Join(cfg.Dir, configFile))
+	}
+	return att, err
+}
+
+// Abandon lets the pending monitor go: it reads the end of its socket and
+// exits.
+func (p *Pending) Abandon() {
+	closeFile(p.ready)
+	closeFile(p.att)
+	if p.pid > 0 {
+		unix.Wait4(p.pid, nil, unix.WNOHANG, nil)
+	}
+}
+
+// awaitDir is a pending monitor's wait for its directory, sent by Start on
+// fd 3. Once it has it, its stderr goes to its log there.
+func awaitDir(ready *os.File) (string, error) {
+	line, err := bufio.NewReader(ready).ReadString('\n')
+	if err != nil {
+		return "", fmt.Errorf("no container given: %w", err)
+	}
+	dir := strings.TrimSuffix(line, "\n")
+	if !filepath.IsAbs(dir) {
+		return "", fmt.Errorf("container directory %q is not absolute", dir)
+	}
+	logf, err := os.OpenFile(filepath.Join(dir, logFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer logf.Close()
+	return dir, unix.Dup3(int(logf.Fd()), 2, 0)
+}
