@@ -19,30 +19,37 @@
 // Each container has one persistent network namespace, made by Attach
 // and bind-mounted at EXECROOT/netns/<id>; the OCI spec joins it by path.
 // It outlives the container's processes, so a restart policy's restarts
-// keep the addresses, and it is removed by Detach only. A container that
-// stopped keeps its namespace and addresses until it is started again
-// (which reuses them) or removed: hull has no daemon that would notice
-// the exit.
+// keep the addresses, and it is removed by Detach only. The engine
+// detaches a container once it has stopped for good (its monitor runs
+// `hull network release`), so a stopped container holds no address and
+// no host port, as in Docker; its next start attaches it anew.
 //
 // # Host side
 //
-// The first attach to a network since boot sets it up: CNI's bridge plugin
-// makes the bridge (hull0 for the default network, hull-<id prefix> for
-// the others) and hull adds the network's iptables rules to its own chains
-// (see firewall.go): masquerading of traffic that leaves the network,
-// isolation from every other hull network, and for an internal network no
-// forwarding at all (nor a default route in its containers). These rules
-// are per network, so attaching a container adds none; portmap adds the
-// DNAT rules of a container's published ports (-p), with SNAT and
-// route_localnet so that 127.0.0.1:PORT reaches the container too. A mark
-// in EXECROOT/networks records what was set up since boot.
+// A network's host side is its bridge (hull0 for the system's default
+// network, hull<8 hex of the root> for another root's, hull-<id prefix>
+// for the others), with the gateway address and so the subnet's route,
+// and its iptables rules in hull's own chains (see firewall.go):
+// masquerading of traffic that leaves the network, isolation from every
+// other hull network, and for an internal network no forwarding at all
+// (nor a default route in its containers). The first attach since boot
+// brings it up and registers it in HostDir (/run/hull-networks, shared by
+// every root on the host); `network rm` takes it down; and every bring-up
+// first takes down the registered host sides whose network record is
+// gone, so a root deleted without hull (a test's) leaves nothing for long.
+// The rules are per network, so attaching a container adds none; portmap
+// adds the DNAT rules of a container's published ports (-p), with SNAT and
+// route_localnet so that 127.0.0.1:PORT reaches the container too.
 //
 // Subnets: the default network "bridge" and every network created without
 // --subnet take the first /16 from 172.29.0.0 down to 172.20.0.0 that
 // overlaps neither another hull network nor a route of the host. That is
 // the top of Docker's pool, which Docker allocates from the bottom
 // (172.17, 172.18, ...), so the two rarely meet on one host; a --subnet
-// that overlaps is refused in one line naming what it overlaps.
+// that overlaps is refused in one line naming what it overlaps. The check
+// is made again when the host side comes up, under a host-wide lock (the
+// route appears only then): a pool network with no container moves to a
+// free subnet if something took its own meanwhile.
 //
 // # Name resolution
 //
@@ -67,15 +74,19 @@
 //	ROOT/networks/ipam/<name>/               host-local's allocations
 //	ROOT/networks/cache/                     libcni's cache of results
 //	EXECROOT/netns/<cid>                     a container's namespace
-//	EXECROOT/networks/<id>.up                the network is set up since boot
+//	/run/hull-networks/<id>.json             a network whose host side is up
+//	/run/hull-networks/lock                  flock: host sides, of every root
+//
+// Locks are taken in the order host, store, network, ports.
 //
 // # Crashes
 //
 // An endpoint is marked attached, with the exact configuration, before
 // CNI's ADD runs, and unmarked only after DEL succeeded. So after a kill -9
-// anywhere, Detach runs DEL for whatever might exist: the bridge plugin
-// removes the veth if the namespace is still there (if not, the veth died
-// with it) and host-local frees the address; portmap deletes the
-// container's chains by its id. DEL of what is already gone succeeds, so
-// Detach can always be repeated.
+// anywhere, Detach runs DEL for whatever might exist: host-local frees the
+// address and portmap deletes the container's chains by its id; the veth
+// dies with the namespace, which Detach unmounts (a kernel worker then
+// frees it, sparing hull the tens of milliseconds a veth's deletion
+// costs). DEL of what is already gone succeeds, so Detach can always be
+// repeated.
 package network
