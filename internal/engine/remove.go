@@ -86,6 +86,9 @@ func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 	if err := e.releaseNetworks(ctx, c); err != nil {
 		return err
 	}
+	if err := e.unmountShm(c.ID); err != nil {
+		return fmt.Errorf("unmounting the shareable /dev/shm: %w", err)
+	}
 	if err := snapshot.Unmount(filepath.Join(e.dir(c.ID), "rootfs")); err != nil {
 		return fmt.Errorf("unmounting the root filesystem: %w", err)
 	}

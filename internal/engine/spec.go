@@ -58,10 +58,8 @@ func (e *Engine) generateSpec(c *Container, rootfs, netns string) (*specs.Spec, 
 		o.Mounts = append(o.Mounts, sm)
 	}
 	o.Mounts = append(o.Mounts, etc...)
-	if strings.HasPrefix(o.IpcMode, "container:") {
-		// Sharing IPC means sharing the other's /dev/shm, a tmpfs that
-		// lives only in its mount namespace, where a bind cannot reach.
-		return nil, fmt.Errorf("--ipc container: is not supported yet: %w", errdefs.ErrInvalidArgument)
+	if err := e.setIPC(o, c); err != nil {
+		return nil, err
 	}
 	for _, ns := range []*string{&o.PidMode, &o.NetworkMode} {
 		if err := e.joinMode(ns); err != nil {

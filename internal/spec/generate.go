@@ -67,6 +67,10 @@ type Options struct {
 	DeviceCgroupRules []string // see ParseDeviceCgroupRule
 	Sysctls           map[string]string
 	ShmSize           int64 // bytes of /dev/shm; default 64 MiB
+	// ShmSource, when set, is a host directory (a tmpfs the engine
+	// mounted) bound at /dev/shm instead of a tmpfs of the container's
+	// own: how IPC mode "shareable" lets others join ("container:").
+	ShmSource string
 	// Tmpfs are the --tmpfs and --mount type=tmpfs mounts.
 	Tmpfs []MountRequest
 	// Mounts are the bind mounts of -v and --mount, resolved by the

@@ -127,6 +127,8 @@ func (g *generator) shmMount(m specs.Mount) (specs.Mount, bool, error) {
 	switch {
 	case g.opts.IpcMode == "none":
 		return m, false, nil
+	case g.opts.ShmSource != "":
+		return shmBind(g.opts.ShmSource), true, nil
 	case g.ipc.host:
 		return shmBind("/dev/shm"), true, nil
 	case g.ipc.pid != "":
