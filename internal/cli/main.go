@@ -94,6 +94,8 @@ func commands() map[string]command {
 		"image prune":   {"hull image prune [OPTIONS]", "Remove unused images", runPrune},
 		"system prune":  {"hull system prune [OPTIONS]", "Remove unused data", runSystemPrune},
 		"system df":     {"hull system df", "Show hull disk usage", runDF},
+		"build":         {"hull build [OPTIONS] PATH | -", "Build an image from a Dockerfile", runBuild},
+		"builder prune": {"hull builder prune [OPTIONS]", "Remove build cache", runBuilderPrune},
 		"login":         {"hull login [OPTIONS] [SERVER]", "Log in to a registry", runLogin},
 		"logout":        {"hull logout [SERVER]", "Log out from a registry", runLogout},
 
@@ -254,7 +256,7 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 	cmds := commands()
 	name := args[0]
 	group := func(n string) bool {
-		return n == "image" || n == "system" || n == "container" || n == "volume" || n == "network"
+		return n == "image" || n == "system" || n == "container" || n == "volume" || n == "network" || n == "builder"
 	}
 	if group(name) && len(args) > 1 {
 		name += " " + args[1]

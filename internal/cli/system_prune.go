@@ -60,10 +60,21 @@ func runSystemPrune(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	b, err := e.builder()
+	if err != nil {
+		return err
+	}
+	bres, err := b.Prune(ctx, all)
+	if err != nil {
+		return err
+	}
+	if bres.Entries > 0 {
+		fmt.Fprintf(e.stdout, "Deleted build cache objects: %d\n", bres.Entries)
+	}
 	res, err := eng.Images().Prune(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Total reclaimed space: %s\n", humanSize(int64(reclaimed)+res.Bytes))
+	fmt.Fprintf(e.stdout, "Total reclaimed space: %s\n", humanSize(int64(reclaimed)+bres.Bytes+res.Bytes))
 	return nil
 }

@@ -1,0 +1,49 @@
+// Package build turns a Dockerfile and a build context into an image in
+// hull's store, as `docker build` with the classic builder does, with a
+// content-addressed layer cache that survives across processes.
+//
+// Vocabulary:
+//
+//   - context: the directory (or tarball, unpacked into a temporary
+//     directory) whose files COPY and ADD read, less what .dockerignore
+//     excludes.
+//   - stage: the steps from one FROM to the next; a stage's result is a
+//     state another stage may start FROM or COPY --from.
+//   - step: one instruction. A step that changes the filesystem (RUN, COPY,
+//     ADD) becomes a layer; the others change only the config.
+//   - state: what a step leaves behind: an image config, its layers, the
+//     committed snapshot holding them (the chain) and the cache key.
+//   - work: the temporary things one step needs (a snapshot, its mount, a
+//     runtime container), kept under ROOT/build/work/ID while the step runs.
+//
+// How a step changing the filesystem runs: a writable snapshot is prepared
+// on the previous state's chain and mounted; RUN starts a container on it
+// through the runtime (namespaces, Docker's default capabilities and seccomp
+// profile, no network unless --network host) and waits for it; COPY and ADD
+// write into the mount directly. The snapshot is then unmounted, diffed into
+// a layer blob and committed under its chain ID, where the next step, and
+// later `hull run`, find it.
+//
+// # Cache
+//
+// A step's key is the SHA-256 of its parent's key, the instruction with its
+// arguments resolved (ARG and ENV expanded, the build arguments a RUN sees)
+// and, for COPY and ADD, a digest of the files copied: their paths, types,
+// modes, link targets and contents, never their times or owners (COPY sets
+// the owner). A stage's first key is the image ID it starts from. A cache
+// entry (ROOT/build/cache/KEY.json) names a manifest in the content store
+// that holds the state's config and layers; that manifest is a GC root, and
+// a view snapshot ROOT's snapshotter keeps on the state's chain
+// ("build-hold-CHAIN") keeps the chain's snapshots from image prune. Prune
+// removes entries, then the holds and root labels nothing else needs, and
+// lets the image service collect what is free.
+//
+// # Crashes and interrupts
+//
+// Every work directory holds a file its build keeps flocked. Interrupts
+// (the caller's context) end the running container and undo the step; after
+// a kill -9 the next build, `hull builder prune` or `hull system prune` finds
+// the work directories whose lock is free and removes what they name: the
+// runtime container, mounts and snapshots. Nothing is tagged until the last
+// step succeeded.
+package build
