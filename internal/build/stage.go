@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -168,6 +169,9 @@ type StepError struct {
 }
 
 func (e *StepError) Error() string {
+	if errors.Is(e.Err, context.Canceled) {
+		return fmt.Sprintf("step %d/%d : %s: interrupted", e.Step, e.Steps, e.Instruction)
+	}
 	return fmt.Sprintf("step %d/%d : %s: %v", e.Step, e.Steps, e.Instruction, e.Err)
 }
 
