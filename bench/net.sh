@@ -6,7 +6,8 @@
 # ratios. The paths:
 #
 #   loopback     host → host on 127.0.0.1 (the floor of any path)
-#   veth         netns → netns over a bare veth pair (what a bridge adds to)
+#   veth         netns → netns over a bare veth pair
+#   bridge       netns → netns through a bridge made by hand (what hull's adds to)
 #   hull c-c     container → container on a hull user network, by name
 #   hull pub     host → 127.0.0.1:PORT published by a hull container (-p)
 #   docker c-c   container → container on a docker user network
@@ -43,7 +44,7 @@ have_docker=1
 command -v dockerd >/dev/null && command -v docker >/dev/null || have_docker=0
 
 work=$(mktemp -d /tmp/hull-nbench.XXXXXX)
-nsa=hullbench-a-$$ nsb=hullbench-b-$$
+nsa=hullbench-a-$$ nsb=hullbench-b-$$ nsc=hullbench-c-$$ nsd=hullbench-d-$$
 H=("$BIN/hull" --root "$work/hull")
 D=(docker -H "unix://$work/docker.sock")
 dockerd_pid= loop_pid=
@@ -56,9 +57,11 @@ cleanup() {
 		kill "$dockerd_pid" 2>/dev/null; wait "$dockerd_pid" 2>/dev/null || true
 	fi
 	[[ -n $loop_pid ]] && kill "$loop_pid" 2>/dev/null
-	ip netns pids "$nsb" 2>/dev/null | xargs -r kill 2>/dev/null || true
-	ip netns del "$nsa" 2>/dev/null || true
-	ip netns del "$nsb" 2>/dev/null || true
+	for ns in "$nsa" "$nsb" "$nsc" "$nsd"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	ip link del "hb$$br" 2>/dev/null || true
 	grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
 	rm -rf "$work"
 }
@@ -72,25 +75,26 @@ NC=$work/nc
 # freeport prints a TCP port nothing listens on now.
 freeport() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
-# measure NAME CMD...: runs `CMD tput` and `CMD connect` RUNS times each
-# (CMD ends where the mode goes) and records the medians.
-declare -A gbps conn
-measure() {
-	local name=$1 addr=$2; shift 2
-	local t=() c=()
-	for _ in $(seq "$RUNS"); do
-		t+=("$("$@" tput "$addr" "$SECS" | awk '/gbps/{print $2}')")
-		c+=("$("$@" connect "$addr" "$CONNECTS" | awk '/connect_us/{print $2}')")
-	done
-	gbps[$name]=$(printf '%s\n' "${t[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
-	conn[$name]=$(printf '%s\n' "${c[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+# sample NAME ADDR CMD...: one `CMD tput ADDR` and one `CMD connect ADDR`
+# (CMD ends where the mode goes), appended to NAME's samples. The paths
+# are sampled in turn, RUNS rounds, so that the machine's moods spread over
+# all of them; the medians are kept.
+declare -A tputs conns cmds addrs
+paths=()
+path() { local name=$1 addr=$2; shift 2; paths+=("$name"); addrs[$name]=$addr; cmds[$name]="$*"; }
+sample() {
+	local name=$1 cmd
+	read -ra cmd <<<"${cmds[$name]}"
+	tputs[$name]+=" $("${cmd[@]}" tput "${addrs[$name]}" "$SECS" | awk '/gbps/{print $2}')"
+	conns[$name]+=" $("${cmd[@]}" connect "${addrs[$name]}" "$CONNECTS" | awk '/connect_us/{print $2}')"
 }
+med() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 # loopback
 port=$(freeport)
 "$NC" serve "127.0.0.1:$port" & loop_pid=$!
 sleep 0.2
-measure loopback "127.0.0.1:$port" "$NC"
+path loopback "127.0.0.1:$port" "$NC"
 
 # veth: two namespaces and a bare veth pair between them.
 ip netns add "$nsa"; ip netns add "$nsb"
@@ -101,7 +105,22 @@ for ns in "$nsa" "$nsb"; do ip -n "$ns" link set lo up; done
 ip -n "$nsa" link set "hb$$a" up; ip -n "$nsb" link set "hb$$b" up
 ip netns exec "$nsb" "$NC" serve 10.231.99.2:5201 &
 sleep 0.3
-measure veth 10.231.99.2:5201 ip netns exec "$nsa" "$NC"
+path veth 10.231.99.2:5201 ip netns exec "$nsa" "$NC"
+
+# bridge: two more namespaces on a bridge made by hand, what any bridge
+# costs on this host (br_netfilter, if loaded, applies to it too).
+ip netns add "$nsc"; ip netns add "$nsd"
+ip link add "hb$$br" type bridge; ip link set "hb$$br" up
+for x in c d; do
+	ns=$nsc; [[ $x == d ]] && ns=$nsd
+	ip link add "hb$$$x" type veth peer name "hb$$${x}h"
+	ip link set "hb$$$x" netns "$ns"; ip link set "hb$$${x}h" master "hb$$br" up
+	ip -n "$ns" link set lo up; ip -n "$ns" link set "hb$$$x" up
+done
+ip -n "$nsc" addr add 10.231.96.1/24 dev "hb$$c"; ip -n "$nsd" addr add 10.231.96.2/24 dev "hb$$d"
+ip netns exec "$nsd" "$NC" serve 10.231.96.2:5201 &
+sleep 0.3
+path bridge 10.231.96.2:5201 ip netns exec "$nsc" "$NC"
 
 # hull: a user network, a server container publishing its port.
 "${H[@]}" network create --subnet 10.231.98.0/24 benchnet >/dev/null
@@ -112,8 +131,8 @@ sleep 0.3
 # By address: Docker's containers would resolve the name through its DNS
 # server on every connect, hull's through /etc/hosts.
 hip=$("${H[@]}" inspect -f '{{.NetworkSettings.Networks.benchnet.IPAddress}}' nbsrv)
-measure "hull c-c" "$hip:5201" "${H[@]}" run --rm --network benchnet -v "$NC:/nc:ro" bench/busybox /nc
-measure "hull pub" "127.0.0.1:$hport" "$NC"
+path "hull c-c" "$hip:5201" "${H[@]}" run --rm --network benchnet -v "$NC:/nc:ro" bench/busybox /nc
+path "hull pub" "127.0.0.1:$hport" "$NC"
 
 # What a network costs `run --rm`: attach and detach (veth, address, netns).
 hyperfine -N --warmup 3 --runs 20 --export-json "$work/run.json" \
@@ -134,14 +153,23 @@ if [[ $have_docker == 1 ]]; then
 		bench/busybox /nc serve 0.0.0.0:5201 >/dev/null
 	sleep 0.5
 	dip=$("${D[@]}" inspect -f '{{.NetworkSettings.Networks.benchnet.IPAddress}}' nbsrv)
-	measure "docker c-c" "$dip:5201" "${D[@]}" run --rm --network benchnet -v "$NC:/nc:ro" bench/busybox /nc
-	measure "docker pub" "127.0.0.1:$dport" "$NC"
+	path "docker c-c" "$dip:5201" "${D[@]}" run --rm --network benchnet -v "$NC:/nc:ro" bench/busybox /nc
+	path "docker pub" "127.0.0.1:$dport" "$NC"
 fi
+
+for _ in $(seq "$RUNS"); do
+	for name in "${paths[@]}"; do sample "$name"; done
+done
+declare -A gbps conn
+for name in "${paths[@]}"; do
+	gbps[$name]=$(med "${tputs[$name]}")
+	conn[$name]=$(med "${conns[$name]}")
+done
 
 echo "# bench/net.sh: medians of $RUNS runs, ${SECS}s throughput, $CONNECTS connects ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r))"
 printf '%-12s %10s %12s %10s %10s %12s %12s\n' path Gbit/s "connect µs" "tput/veth" "conn/veth" "tput/docker" "conn/docker"
 ratio() { python3 -c "import sys;a,b=sys.argv[1:];print(f'{float(a)/float(b):.2f}' if a and b else '-')" "${1:-}" "${2:-}"; }
-for name in loopback veth "hull c-c" "hull pub" "docker c-c" "docker pub"; do
+for name in loopback veth bridge "hull c-c" "hull pub" "docker c-c" "docker pub"; do
 	[[ -n ${gbps[$name]:-} ]] || continue
 	peer=
 	case $name in "hull c-c") peer="docker c-c" ;; "hull pub") peer="docker pub" ;; esac
