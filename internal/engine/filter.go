@@ -4,17 +4,20 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/network"
 )
 
 // listFilter is `docker ps --filter`: within one key any value may match,
 // and every key must.
 type listFilter struct {
+	e              *Engine
 	f              map[string][]string
 	before, since  *Container
 	names          []*regexp.Regexp
@@ -22,10 +25,10 @@ type listFilter struct {
 }
 
 var psFilterKeys = map[string]bool{"id": true, "name": true, "label": true, "status": true, "exited": true,
-	"ancestor": true, "before": true, "since": true, "volume": true}
+	"ancestor": true, "before": true, "since": true, "volume": true, "network": true, "publish": true, "expose": true}
 
 func newListFilter(e *Engine, f map[string][]string, cs []*Container) (*listFilter, error) {
-	lf := &listFilter{f: f}
+	lf := &listFilter{e: e, f: f}
 	for k, vs := range f {
 		if !psFilterKeys[k] {
 			return nil, fmt.Errorf("invalid filter '%s': %w", k, errdefs.ErrInvalidArgument)
@@ -93,6 +96,7 @@ func (lf *listFilter) match(c *Container, st *container.State) bool {
 		}) &&
 		any("ancestor", func(string) bool { return lf.ancestorImages[c.Config.Image] || lf.ancestorImages[c.Image] }) &&
 		any("volume", func(v string) bool { return usesVolume(c, v) }) &&
+		lf.matchNetworks(c) &&
 		(lf.before == nil || c.Created.Before(lf.before.Created)) &&
 		(lf.since == nil || c.Created.After(lf.since.Created))
 }
@@ -120,4 +124,45 @@ func usesVolume(c *Container, v string) bool {
 		}
 	}
 	return false
+}
+
+// matchNetworks applies the network, publish and expose filters, which
+// need the container's endpoints: read only when one of them is given.
+func (lf *listFilter) matchNetworks(c *Container) bool {
+	nets, pub, exp := lf.f["network"], lf.f["publish"], lf.f["expose"]
+	if len(nets) == 0 && len(pub) == 0 && len(exp) == 0 {
+		return true
+	}
+	eps := lf.e.endpoints(c)
+	if len(nets) > 0 && !slices.ContainsFunc(nets, func(v string) bool {
+		return slices.ContainsFunc(eps, func(ep *network.Endpoint) bool {
+			return ep.NetworkName == v || strings.HasPrefix(ep.NetworkID, v)
+		}) || string(c.HostConfig.NetworkMode) == v
+	}) {
+		return false
+	}
+	portIs := func(v string, port uint16, proto string) bool {
+		num, p, _ := strings.Cut(v, "/")
+		return num == strconv.Itoa(int(port)) && (p == "" || p == proto)
+	}
+	if len(pub) > 0 && !slices.ContainsFunc(pub, func(v string) bool {
+		for _, ep := range eps {
+			for _, pm := range ep.Ports {
+				if ep.Attached && pm.HostPort != 0 && portIs(v, pm.HostPort, pm.Protocol) {
+					return true
+				}
+			}
+		}
+		return false
+	}) {
+		return false
+	}
+	return len(exp) == 0 || slices.ContainsFunc(exp, func(v string) bool {
+		for p := range c.Config.ExposedPorts {
+			if portIs(v, p.Num(), string(p.Proto())) {
+				return true
+			}
+		}
+		return false
+	})
 }
