@@ -33,3 +33,23 @@ func TestParsePublish(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParsePublish: -p never panics, and what it accepts names a valid
+// container port and, if any, a host port in range.
+func FuzzParsePublish(f *testing.F) {
+	for _, s := range []string{"80", "8080:80/udp", "127.0.0.1::80", "[::1]:80:80", "::", "1:2:3:4", "80-81:80-81"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, b, err := parsePublish(s)
+		if err != nil {
+			return
+		}
+		if !p.IsValid() || p.Num() == 0 {
+			t.Fatalf("%q: accepted port %v", s, p)
+		}
+		if b.HostPort != "" && b.HostPort == "0" {
+			t.Fatalf("%q: host port 0", s)
+		}
+	})
+}
