@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +22,9 @@ type sessionOptions struct {
 	stdin    bool   // send hull's stdin to the container
 	tty      bool   // the container has a terminal: raw mode and resizes
 	sigProxy bool   // pass the signals hull gets on to the container
+	// detachKeys end the session, leaving the container running, when
+	// read from stdin with a terminal (--detach-keys).
+	detachKeys []byte
 }
 
 // proxiedSignals are what --sig-proxy passes on. Docker passes nearly
@@ -37,10 +41,16 @@ var proxiedSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SI
 func (e *env) session(ctx context.Context, eng *engine.Engine, att *monitor.Attachment, o sessionOptions) (int, error) {
 	defer att.Close()
 	var in io.Reader
+	var detached atomic.Bool
+	streamCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	if o.stdin {
 		in = e.stdin
 		if o.tty {
 			defer rawStdin(e.stdin)()
+			if len(o.detachKeys) > 0 {
+				in = &detachReader{r: in, keys: o.detachKeys, detach: func() { detached.Store(true); cancel() }}
+			}
 		}
 	}
 	if o.tty {
@@ -63,13 +73,16 @@ func (e *env) session(ctx context.Context, eng *engine.Engine, att *monitor.Atta
 			}
 		}
 	}()
-	streamCtx := ctx
 	if proxy {
 		// SIGINT and SIGTERM cancel ctx (see Main); here they go to the
 		// container instead, and the session lasts until it exits.
-		streamCtx = context.WithoutCancel(ctx)
+		streamCtx, cancel = context.WithCancel(context.WithoutCancel(ctx))
+		defer cancel()
 	}
 	code, err := att.Stream(streamCtx, in, e.stdout, e.stderr)
+	if detached.Load() {
+		return 0, errDetached
+	}
 	if err != nil && ctx.Err() != nil && !proxy {
 		sig := int(last.Load())
 		if sig == 0 {
@@ -91,6 +104,8 @@ func (e *env) session(ctx context.Context, eng *engine.Engine, att *monitor.Atta
 // exitWith ends a command with the container's exit code as hull's.
 func exitWith(code int, err error) error {
 	switch {
+	case errors.Is(err, errDetached):
+		return nil
 	case err != nil:
 		return docker(err)
 	case code != 0:
@@ -102,15 +117,20 @@ func exitWith(code int, err error) error {
 // runAttach is `hull attach`: hull's stdio joined to a running container's.
 func runAttach(ctx context.Context, e *env, args []string) error {
 	var noStdin bool
-	sigProxy := true
+	sigProxy, detachKeys := true, defaultDetachKeys
 	fs := e.newFlags("attach")
 	fs.Bool(&noStdin, "", "no-stdin", "Do not attach STDIN")
+	fs.String(&detachKeys, "", "detach-keys", "Override the key sequence for detaching a container")
 	fs.Bool(&sigProxy, "", "sig-proxy", "Proxy all received signals to the process (default true)")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	if err := exactArgs("attach", 1, pos); err != nil {
+		return err
+	}
+	keys, err := parseDetachKeys(detachKeys)
+	if err != nil {
 		return err
 	}
 	eng, err := e.engine()
@@ -131,6 +151,6 @@ func runAttach(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return docker(err)
 	}
-	o := sessionOptions{id: info.ID, stdin: !noStdin && info.Config.OpenStdin, tty: info.Config.Tty, sigProxy: sigProxy}
+	o := sessionOptions{id: info.ID, stdin: !noStdin && info.Config.OpenStdin, tty: info.Config.Tty, sigProxy: sigProxy, detachKeys: keys}
 	return exitWith(e.session(ctx, eng, att, o))
 }

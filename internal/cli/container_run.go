@@ -19,11 +19,16 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	addRunFlags(fs, &o)
 	fs.Bool(&o.detach, "d", "detach", "Run container in background and print container ID")
 	fs.Bool(&o.sigProxy, "", "sig-proxy", "Proxy received signals to the process (default true)")
+	detachKeys := defaultDetachKeys
+	fs.String(&detachKeys, "", "detach-keys", "Override the key sequence for detaching a container")
 	pos, err := fs.parseLeading(args)
 	if err != nil {
 		return err
 	}
 	if err := needArgs("run", 1, pos); err != nil {
+		return err
+	}
+	if o.detachKeys, err = parseDetachKeys(detachKeys); err != nil {
 		return err
 	}
 	if o.tty {
@@ -83,7 +88,7 @@ func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *
 		// The monitor then leaves the removal to us, unless we fail to.
 		att.WillRemove()
 	}
-	code, err := e.session(ctx, eng, att, sessionOptions{id: id, stdin: o.interactive, tty: o.tty, sigProxy: o.sigProxy})
+	code, err := e.session(ctx, eng, att, sessionOptions{id: id, stdin: o.interactive, tty: o.tty, sigProxy: o.sigProxy, detachKeys: o.detachKeys})
 	proxied := o.sigProxy && !o.tty
 	if err != nil || ctx.Err() != nil && !proxied {
 		// Detached by a signal: the container runs on, as with Docker.

@@ -238,7 +238,9 @@ func (c *client) readLoop() {
 }
 
 // removeClient forgets a client that went away. Docker's StdinOnce: the
-// container's stdin ends with the attachment that wrote to it.
+// container's stdin ends with the attachment that wrote to it, unless it
+// is a terminal (a user who detached with the detach keys attaches again
+// and types on).
 func (m *monitor) removeClient(c *client) {
 	m.clientsMu.Lock()
 	_, ok := m.clients[c]
@@ -247,7 +249,7 @@ func (m *monitor) removeClient(c *client) {
 	if ok {
 		c.enqueue(nil, true)
 	}
-	if c.wroteInput && m.cfg.StdinOnce {
+	if c.wroteInput && m.cfg.StdinOnce && !m.cfg.Tty {
 		m.in.closeInput()
 	}
 }

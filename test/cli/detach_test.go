@@ -1,0 +1,57 @@
+package cli_test
+
+import (
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// The detach keys (ctrl-p ctrl-q, or --detach-keys) end `run -it` with
+// status 0 and leave the container running; `attach` joins it again and
+// detaches the same way with its own keys. A key that only starts the
+// sequence reaches the container.
+func TestDetachKeys(t *testing.T) {
+	root := engineRoot(t)
+	session := func(args ...string) (*exec.Cmd, func(string), func() string) {
+		master, slave := openPty(t)
+		cmd := exec.Command(hullBin, append([]string{"--root", root}, args...)...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if cmd.ProcessState == nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}
+		})
+		return cmd, func(s string) { master.Write([]byte(s)) }, readAll(master)
+	}
+
+	cmd, typeIn, out := session("run", "-it", "--name", "sh1", "busybox", "sh")
+	eventually(t, "the shell to answer", func() bool { typeIn("echo o''k\r"); return strings.Contains(out(), "ok\r\n") })
+	typeIn("\x10echo s''een\r") // ctrl-p alone is passed on (the shell ignores it)
+	eventually(t, "input after a lone ctrl-p", func() bool { return strings.Contains(out(), "seen\r\n") })
+	typeIn("\x10\x11")
+	if code := exitCode(t, cmd); code != 0 {
+		t.Errorf("run -it after ctrl-p ctrl-q: exit %d, output %q", code, out())
+	}
+	if got := inspect(t, root, "sh1", "{{.State.Running}}"); got != "true" {
+		t.Fatalf("the container stopped when the session detached: running=%s", got)
+	}
+
+	cmd, typeIn, out = session("attach", "--detach-keys", "ctrl-x,y", "sh1")
+	eventually(t, "the shell to answer through attach", func() bool { typeIn("echo a''gain\r"); return strings.Contains(out(), "again\r\n") })
+	typeIn("\x18y")
+	if code := exitCode(t, cmd); code != 0 {
+		t.Errorf("attach after its detach keys: exit %d, output %q", code, out())
+	}
+	if got := inspect(t, root, "sh1", "{{.State.Running}}"); got != "true" {
+		t.Errorf("the container stopped when attach detached: running=%s", got)
+	}
+	if r := hull(t, root, nil, "attach", "--detach-keys", "ctrl-1", "sh1"); r.code != 125 || !strings.Contains(r.stderr, "invalid detach keys") {
+		t.Errorf("bad --detach-keys: exit %d, %q", r.code, r.stderr)
+	}
+}
