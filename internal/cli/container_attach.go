@@ -25,6 +25,8 @@ type sessionOptions struct {
 	// detachKeys end the session, leaving the container running, when
 	// read from stdin with a terminal (--detach-keys).
 	detachKeys []byte
+	// noStdout and noStderr drop those streams (`run -a`).
+	noStdout, noStderr bool
 }
 
 // proxiedSignals are what --sig-proxy passes on. Docker passes nearly
@@ -79,7 +81,14 @@ func (e *env) session(ctx context.Context, eng *engine.Engine, att *monitor.Atta
 		streamCtx, cancel = context.WithCancel(context.WithoutCancel(ctx))
 		defer cancel()
 	}
-	code, err := att.Stream(streamCtx, in, e.stdout, e.stderr)
+	stdout, stderr := e.stdout, e.stderr
+	if o.noStdout {
+		stdout = io.Discard
+	}
+	if o.noStderr {
+		stderr = io.Discard
+	}
+	code, err := att.Stream(streamCtx, in, stdout, stderr)
 	if detached.Load() {
 		return 0, errDetached
 	}

@@ -15,7 +15,8 @@ import (
 // Docker spells them. Sizes, signals and the like stay strings here; the
 // spec package's parsers read them in createRequest.
 type runOptions struct {
-	detachKeys                             []byte // run only
+	detachKeys                             []byte        // run only
+	attach                                 attachStreams // run only
 	name                                   string
 	detach, interactive, tty, rm           bool
 	env, envFiles, labels, labelFiles      []string

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hullrt/hull/internal/engine"
 	"github.com/hullrt/hull/internal/errdefs"
@@ -21,6 +22,8 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.Bool(&o.sigProxy, "", "sig-proxy", "Proxy received signals to the process (default true)")
 	detachKeys := defaultDetachKeys
 	fs.String(&detachKeys, "", "detach-keys", "Override the key sequence for detaching a container")
+	var streams []string
+	fs.Strings(&streams, "a", "attach", "Attach to STDIN, STDOUT or STDERR")
 	pos, err := fs.parseLeading(args)
 	if err != nil {
 		return err
@@ -29,6 +32,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if o.detachKeys, err = parseDetachKeys(detachKeys); err != nil {
+		return err
+	}
+	if o.attach, err = parseAttach(streams, o.detach, o.interactive); err != nil {
 		return err
 	}
 	if o.tty {
@@ -64,6 +70,35 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	return runAttached(ctx, e, eng, c.ID, &o, pending)
 }
 
+// attachStreams are the streams `run -a` joins: by default stdout and
+// stderr, and stdin with -i.
+type attachStreams struct{ stdin, stdout, stderr bool }
+
+// parseAttach reads run's -a values as Docker does (case aside, stdin,
+// stdout or stderr; none means all but stdin without -i).
+func parseAttach(streams []string, detach, interactive bool) (attachStreams, error) {
+	if len(streams) == 0 {
+		return attachStreams{stdin: interactive, stdout: true, stderr: true}, nil
+	}
+	if detach {
+		return attachStreams{}, fmt.Errorf("conflicting options: cannot specify both --attach and --detach")
+	}
+	var a attachStreams
+	for _, s := range streams {
+		switch strings.ToLower(s) {
+		case "stdin":
+			a.stdin = true
+		case "stdout":
+			a.stdout = true
+		case "stderr":
+			a.stderr = true
+		default:
+			return a, fmt.Errorf("invalid argument %q for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR", s)
+		}
+	}
+	return a, nil
+}
+
 // runAttached starts the container with an attachment made before its
 // process runs, so no output is lost, streams until it exits and, with
 // --rm, removes it and its anonymous volumes.
@@ -88,7 +123,8 @@ func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *
 		// The monitor then leaves the removal to us, unless we fail to.
 		att.WillRemove()
 	}
-	code, err := e.session(ctx, eng, att, sessionOptions{id: id, stdin: o.interactive, tty: o.tty, sigProxy: o.sigProxy, detachKeys: o.detachKeys})
+	code, err := e.session(ctx, eng, att, sessionOptions{id: id, stdin: o.attach.stdin, tty: o.tty, sigProxy: o.sigProxy,
+		detachKeys: o.detachKeys, noStdout: !o.attach.stdout, noStderr: !o.attach.stderr})
 	proxied := o.sigProxy && !o.tty
 	if err != nil || ctx.Err() != nil && !proxied {
 		// Detached by a signal: the container runs on, as with Docker.

@@ -55,3 +55,19 @@ func TestDetachKeys(t *testing.T) {
 		t.Errorf("bad --detach-keys: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// run -a joins only the streams named; -a and -d conflict.
+func TestRunAttachStreams(t *testing.T) {
+	root := engineRoot(t)
+	r := hull(t, root, nil, "run", "--rm", "-a", "stderr", "busybox", "sh", "-c", "echo out; echo err >&2")
+	if r.code != 0 || r.stdout != "" || r.stderr != "err\n" {
+		t.Errorf("-a stderr: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	r = hull(t, root, strings.NewReader("typed\n"), "run", "--rm", "-i", "-a", "STDIN", "-a", "stdout", "busybox", "sh", "-c", "cat; echo err >&2")
+	if r.code != 0 || r.stdout != "typed\n" || r.stderr != "" {
+		t.Errorf("-a stdin -a stdout: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := hull(t, root, nil, "run", "-d", "-a", "stdout", "busybox", "true"); r.code != 125 || !strings.Contains(r.stderr, "conflicting options") {
+		t.Errorf("-a with -d: exit %d, %q", r.code, r.stderr)
+	}
+}
