@@ -33,6 +33,9 @@ func (s *Store) Attach(ctx context.Context, containerID string) (string, error) 
 				}
 			}
 		}
+		if eps, err = s.Endpoints(containerID); err != nil {
+			return "", err
+		}
 	}
 	if _, err := createNetns(netns); err != nil {
 		return "", err
