@@ -169,8 +169,9 @@ func (e *Engine) monitorConfig(c *Container) monitor.Config {
 		cfg.Log.MaxSize, cfg.Log.MaxFiles = logLimits(hc.LogConfig.Config)
 	}
 	if hc.AutoRemove {
-		// Also when attached: if the attached CLI dies, nobody else removes
-		// the container; when it does not, the second rm finds nothing.
+		// Also when attached: if the attached CLI dies before removing
+		// it, nobody else would. One that said it removes it (`hull run
+		// --rm`) is given the time to, and this runs only if it did not.
 		cfg.OnExit = []string{e.bins.hull, "--root", e.root, "--exec-root", e.execRoot, "rm", "-f", "-v", c.ID}
 	} else if networked(hc) {
 		// A container that stopped for good gives its addresses and host
