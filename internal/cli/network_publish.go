@@ -18,6 +18,7 @@ func addPublishFlags(fs *flagSet, o *runOptions) {
 	fs.Strings(&o.expose, "", "expose", "Expose a port or a range of ports")
 	fs.String(&o.ip, "", "ip", "IPv4 address (e.g., 172.30.100.104)")
 	fs.Strings(&o.networkAliases, "", "network-alias", "Add network-scoped alias for the container")
+	fs.Strings(&o.networkAliases, "", "net-alias", "Add network-scoped alias for the container (same as --network-alias)")
 }
 
 // setPorts reads -p, -P and --expose into the configs, as Docker's CLI:
