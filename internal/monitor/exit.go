@@ -68,6 +68,9 @@ func (m *monitor) exited(code int) {
 	// the deletion (Delete is locked, so whichever comes second finds it
 	// done).
 	m.recordExit(code, oom, "")
+	// With one P, the clients' writers would only run once the deletion
+	// below returns: let them send the exit frame first.
+	m.flushClients(time.Second)
 	m.deleteContainer(0)
 	if m.shouldRestart(code) {
 		m.scheduleRestart(ranFor)
