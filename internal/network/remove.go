@@ -58,7 +58,10 @@ func (s *Store) Remove(ref string) error {
 }
 
 // Prune removes every user network without containers that match holds
-// for, and returns their names.
+// for, and returns their names. It also takes down the host side of the
+// default network (its bridge and rules, not the network) when no
+// container is attached to it: the next container brings it up again, and
+// a root about to be deleted leaves nothing on the host.
 func (s *Store) Prune(match func(*Network) bool) ([]string, error) {
 	ns, err := s.List()
 	if err != nil {
@@ -66,7 +69,13 @@ func (s *Store) Prune(match func(*Network) bool) ([]string, error) {
 	}
 	var gone []string
 	for _, n := range ns {
-		if n.Default() || (match != nil && !match(n)) {
+		if n.Default() {
+			if err := s.takeDownIdle(n); err != nil {
+				return gone, err
+			}
+			continue
+		}
+		if match != nil && !match(n) {
 			continue
 		}
 		if eps, _ := s.networkEndpoints(n.ID); len(eps) > 0 {
@@ -77,4 +86,26 @@ func (s *Store) Prune(match func(*Network) bool) ([]string, error) {
 		}
 	}
 	return gone, nil
+}
+
+// takeDownIdle takes the network's host side down if it is up and no
+// container is attached to it.
+func (s *Store) takeDownIdle(n *Network) error {
+	if _, err := os.Stat(s.upMark(n.ID)); err != nil && !bridgeExists(n.Bridge) {
+		return nil
+	}
+	unlockHost, err := s.lockHost()
+	if err != nil {
+		return err
+	}
+	defer unlockHost()
+	unlock, err := s.lockNetwork(n.ID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if s.anyAttached(n.ID) {
+		return nil
+	}
+	return s.tearDown(n)
 }

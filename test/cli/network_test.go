@@ -33,10 +33,17 @@ func netRoot(t *testing.T) string {
 		if ids := lines(hull(t, root, nil, "ps", "-aq").stdout); len(ids) > 0 {
 			hull(t, root, nil, append([]string{"rm", "-f"}, ids...)...)
 		}
-		for _, n := range lines(hull(t, root, nil, "network", "ls", "--filter", "type=custom", "-q").stdout) {
-			if r := hull(t, root, nil, "network", "rm", n); r.code != 0 {
-				t.Errorf("network rm at the end of the test: %s", r.stderr)
-			}
+		// prune removes the user networks and takes the default network's
+		// bridge and rules down.
+		br := run(t, root, "network", "inspect", "-f", `{{index .Options "com.docker.network.bridge.name"}}`, "bridge")
+		if r := hull(t, root, nil, "network", "prune", "-f"); r.code != 0 {
+			t.Errorf("network prune at the end of the test: %s", r.stderr)
+		}
+		if left := lines(hull(t, root, nil, "network", "ls", "-q").stdout); len(left) != 1 {
+			t.Errorf("networks left after prune: %v", left)
+		}
+		if _, err := os.Stat("/sys/class/net/" + br); err == nil {
+			t.Errorf("the default network's bridge %s is still there after prune", br)
 		}
 	})
 	return root
