@@ -165,9 +165,10 @@ func (e *Engine) attachNetworks(ctx context.Context, c *Container) (string, erro
 	if err != nil {
 		return "", err
 	}
-	netns, err := ns.Attach(ctx, c.ID)
+	var a network.Attacher = ns
+	netns, err := a.Attach(ctx, c.ID)
 	if err != nil {
-		ns.Detach(context.WithoutCancel(ctx), c.ID)
+		a.Detach(context.WithoutCancel(ctx), c.ID)
 		return "", err
 	}
 	return netns, nil
