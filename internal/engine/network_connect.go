@@ -116,3 +116,16 @@ func (e *Engine) ReleaseNetworks(ctx context.Context, ref string) error {
 	}
 	return ns.Detach(ctx, c.ID)
 }
+
+// renameNetworks carries a rename to the container's endpoints, so that
+// peers find it by its new name. Rename calls it once the record is saved.
+func (e *Engine) renameNetworks(c *Container) error {
+	if !networked(c.HostConfig) {
+		return nil
+	}
+	ns, err := e.Networks()
+	if err != nil {
+		return err
+	}
+	return ns.Rename(c.ID, c.Name)
+}

@@ -157,3 +157,20 @@ func TestHostsInPlace(t *testing.T) {
 		t.Error("hosts file replaced, not rewritten in place")
 	}
 }
+
+func TestRenameEndpoints(t *testing.T) {
+	s := plainStore(t)
+	if _, err := s.Create(CreateOptions{Name: "r", Subnet: netip.MustParsePrefix("10.231.55.0/24")}); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.Repeat("c", 64)
+	if _, err := s.Connect("r", Endpoint{ContainerID: id, ContainerName: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rename(id, "new"); err != nil {
+		t.Fatal(err)
+	}
+	if eps, _ := s.Endpoints(id); len(eps) != 1 || eps[0].ContainerName != "new" {
+		t.Errorf("endpoints after rename: %+v", eps)
+	}
+}

@@ -196,3 +196,30 @@ func freeIfName(eps []*Endpoint) string {
 		}
 	}
 }
+
+// Rename gives the container's endpoints its new name, and the hosts files
+// of its peers with them.
+func (s *Store) Rename(containerID, name string) error {
+	eps, err := s.Endpoints(containerID)
+	if err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		unlock, err := s.lockNetwork(ep.NetworkID)
+		if err != nil {
+			continue // removed meanwhile
+		}
+		if cur, err := s.readEndpoint(ep.NetworkID, containerID); err == nil {
+			cur.ContainerName = name
+			err = s.writeEndpoint(cur)
+		}
+		unlock()
+		if err != nil {
+			return err
+		}
+		if ep.NetworkName != DefaultName {
+			s.refreshNetworkHosts(ep.NetworkID)
+		}
+	}
+	return nil
+}
