@@ -68,21 +68,13 @@ func (e *Engine) Remove(ctx context.Context, ref string, opts RemoveOptions) err
 	return nil
 }
 
-// cleanup undoes what running the container left: a runtime container (only
-// when its monitor died before deleting it), its network namespace,
-// interfaces, addresses and port rules, the rootfs mount and snapshot.
+// cleanup undoes what running the container left: its network namespace,
+// interfaces, addresses and port rules, the rootfs mount and snapshot, and
+// a runtime container if one is left. That comes last: the monitor deletes
+// the runtime container itself once the container exits, at the same time
+// as `hull run --rm` gets here, and by now it normally has; only a monitor
+// that died leaves one.
 func (e *Engine) cleanup(ctx context.Context, c *Container) error {
-	if rc, err := e.runtime.Load(c.ID); err == nil {
-		if err := rc.Delete(true); err != nil {
-			// The monitor may have deleted it meanwhile; only a runtime
-			// container that is still there is a failure.
-			if _, lerr := e.runtime.Load(c.ID); lerr == nil || !errdefs.IsNotFound(lerr) {
-				return fmt.Errorf("deleting runtime container %s: %w", c.ID, err)
-			}
-		}
-	} else if !errors.Is(err, errdefs.ErrNotFound) && !os.IsNotExist(err) {
-		return err
-	}
 	if err := e.releaseNetworks(ctx, c); err != nil {
 		return err
 	}
@@ -95,6 +87,20 @@ func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 	if c.Rootfs {
 		if err := e.images.RemoveRootfs(ctx, c.ID); err != nil && !errdefs.IsNotFound(err) {
 			return fmt.Errorf("removing the root filesystem: %w", err)
+		}
+	}
+	rc, err := e.runtime.Load(c.ID)
+	if errors.Is(err, errdefs.ErrNotFound) || os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := rc.Delete(true); err != nil {
+		// The monitor may have deleted it meanwhile; only a runtime
+		// container that is still there is a failure.
+		if _, lerr := e.runtime.Load(c.ID); lerr == nil || !errdefs.IsNotFound(lerr) {
+			return fmt.Errorf("deleting runtime container %s: %w", c.ID, err)
 		}
 	}
 	return nil
