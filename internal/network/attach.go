@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/containernetworking/cni/libcni"
 	types100 "github.com/containernetworking/cni/pkg/types/100"
@@ -18,6 +20,9 @@ import (
 // to that has none yet. It returns the namespace's path, for the spec to
 // join. On failure the caller runs Detach, which undoes what was done.
 func (s *Store) Attach(ctx context.Context, containerID string) (string, error) {
+	if err := s.checkPlugins(); err != nil {
+		return "", err
+	}
 	netns := s.NetnsPath(containerID)
 	eps, err := s.Endpoints(containerID)
 	if err != nil {
@@ -48,6 +53,18 @@ func (s *Store) Attach(ctx context.Context, containerID string) (string, error) 
 		}
 	}
 	return netns, nil
+}
+
+// checkPlugins says in one line what to install when CNI's bridge plugin
+// is missing, rather than libcni's "failed to find plugin".
+func (s *Store) checkPlugins() error {
+	for _, dir := range s.plugins {
+		if _, err := os.Stat(filepath.Join(dir, "bridge")); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("networking needs CNI's plugins in %s (apt-get install containernetworking-plugins), or run with --network none: %w",
+		strings.Join(s.plugins, ":"), errdefs.ErrUnavailable)
 }
 
 // AttachOne attaches a running container to one more network, for

@@ -174,3 +174,12 @@ func TestRenameEndpoints(t *testing.T) {
 		t.Errorf("endpoints after rename: %+v", eps)
 	}
 }
+
+func TestMissingPlugins(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := Open(Options{Root: dir, ExecRoot: dir, PluginDirs: []string{filepath.Join(dir, "none")}})
+	_, err := s.Attach(t.Context(), strings.Repeat("d", 64))
+	if !errors.Is(err, errdefs.ErrUnavailable) || !strings.Contains(err.Error(), "apt-get install containernetworking-plugins") {
+		t.Errorf("attach without plugins: %v", err)
+	}
+}

@@ -75,7 +75,7 @@ func networkRules(n *Network) []rule {
 func (s *Store) addRules(n *Network) error {
 	ipt, err := iptables.New()
 	if err != nil {
-		return fmt.Errorf("setting up network %s: %w", n.Name, err)
+		return fmt.Errorf("setting up network %s needs iptables (apt-get install iptables): %w", n.Name, err)
 	}
 	if err := s.setUpBase(ipt); err != nil {
 		return fmt.Errorf("setting up hull's iptables chains: %w", err)
