@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hullrt/hull/internal/content"
-	"github.com/hullrt/hull/internal/errdefs"
-	"github.com/hullrt/hull/internal/snapshot"
 )
 
 // The cache's marks in the stores it shares with images.
@@ -126,15 +123,7 @@ func (bd *build) save(ctx context.Context, st *state, key digest.Digest) error {
 // hold makes the view that keeps chain's snapshots from image prune.
 func (b *Builder) hold(ctx context.Context, chain string) error {
 	name := holdPrefix + digest.Digest(chain).Encoded()
-	sn := b.images.Snapshots()
-	if sn.Exists(ctx, name) {
-		return nil
-	}
-	_, err := sn.View(ctx, name, chain, snapshot.WithLabels(map[string]string{labelHold: chain}))
-	if errors.Is(err, errdefs.ErrAlreadyExists) {
-		return nil
-	}
-	return err
+	return b.images.HoldChain(ctx, name, chain, map[string]string{labelHold: chain})
 }
 
 // labelHold marks a hold view with the chain it holds.

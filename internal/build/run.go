@@ -199,6 +199,10 @@ func startAndWait(ctx context.Context, c *runtime.Container) (int, error) {
 	return ws.ExitStatus(), nil
 }
 
+// cgroupParent holds the RUN steps' cgroups, one per step named by its
+// work id, where a sweep finds them.
+const cgroupParent = "/hull"
+
 // runSpec is the runtime config of a RUN step: the container Docker's
 // builder would make, with the stage's config as the image's.
 func (bd *build) runSpec(w *work, st *state, argv, args []string) (*specs.Spec, error) {
@@ -207,7 +211,7 @@ func (bd *build) runSpec(w *work, st *state, argv, args []string) (*specs.Spec, 
 		ID: w.id, RootfsPath: w.rootfs(),
 		Entrypoint: []string{}, Cmd: argv, Env: args,
 		WorkingDir: cfg.WorkingDir, User: cfg.User,
-		NetworkMode: bd.opts.Network,
+		NetworkMode: bd.opts.Network, CgroupParent: cgroupParent,
 	}
 	if bd.opts.Network == "host" {
 		for _, f := range []string{"/etc/resolv.conf", "/etc/hosts"} {

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/hullrt/hull/internal/cgroups"
 	"github.com/hullrt/hull/internal/snapshot"
 )
 
@@ -125,6 +127,10 @@ func (b *Builder) undo(ctx context.Context, id, dir string) error {
 	var errs []error
 	if c, err := b.runtime.Load(w.containerID()); err == nil {
 		errs = append(errs, c.Delete(true))
+	} else if _, serr := os.Stat(filepath.Join(b.runtime.Root, w.containerID())); serr == nil {
+		// A build killed inside Create leaves a state directory the
+		// runtime cannot load and an init blocked in its cgroup.
+		errs = append(errs, killCgroup(w.id), os.RemoveAll(filepath.Join(b.runtime.Root, w.containerID())))
 	}
 	errs = append(errs, w.unmount())
 	sn := b.images.Snapshots()
@@ -137,6 +143,25 @@ func (b *Builder) undo(ctx context.Context, id, dir string) error {
 		return err // keep the directory: the next sweep tries again
 	}
 	return os.RemoveAll(dir)
+}
+
+// killCgroup kills every process in a step container's cgroup, waits for
+// them to go and removes the cgroup.
+func killCgroup(id string) error {
+	cg, err := cgroups.New(path.Join(cgroupParent, id), id)
+	if err != nil {
+		return err
+	}
+	if err := cg.Kill(unix.SIGKILL); err != nil {
+		return err
+	}
+	for i := 0; i < 400; i++ {
+		if pids, err := cg.Pids(); err != nil || len(pids) == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return cg.Destroy()
 }
 
 // sweep removes what builds killed with SIGKILL left: work directories

@@ -14,6 +14,7 @@ import (
 	"github.com/hullrt/hull/internal/content"
 	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/image"
+	"github.com/hullrt/hull/internal/snapshot"
 )
 
 // What a Dockerfile build (package build) needs from the image service: it
@@ -138,6 +139,25 @@ func (s *Service) TagBuild(ctx context.Context, name string, target ocispec.Desc
 		}
 	}
 	return img, nil
+}
+
+// HoldChain makes the view snapshot name on chain, which keeps chain's
+// snapshots from Prune and removeChain for as long as it exists, as a
+// build cache needs. It is labelled as made from no image, so that Remove
+// does not take it for a container using the image on chain.
+func (s *Service) HoldChain(ctx context.Context, name, chain string, labels map[string]string) error {
+	if s.snapshots.Exists(ctx, name) {
+		return nil
+	}
+	all := map[string]string{labelImageID: "none"}
+	for k, v := range labels {
+		all[k] = v
+	}
+	_, err := s.snapshots.View(ctx, name, chain, snapshot.WithLabels(all))
+	if errors.Is(err, errdefs.ErrAlreadyExists) {
+		return nil
+	}
+	return err
 }
 
 // ImageChains returns the names of the snapshots the image records' layer
