@@ -103,27 +103,35 @@ func (cp *copier) isDir(p string) bool {
 }
 
 // mkdirAll makes p and its missing parents, owned as the copied files.
+// Symlinks on the way are followed inside the tree, as Docker does: the
+// directories are made where they lead.
 func (cp *copier) mkdirAll(p string) error {
-	p = path.Clean("/" + p)
-	if p == "/" || cp.isDir(p) {
-		return nil
-	}
-	if err := cp.mkdirAll(path.Dir(p)); err != nil {
-		return err
-	}
-	host, err := cp.place(p)
+	host, err := securejoin.SecureJoin(cp.rootfs, p)
 	if err != nil {
 		return err
 	}
-	if fi, err := os.Lstat(host); err == nil && !fi.IsDir() {
-		if err := os.Remove(host); err != nil {
+	rel, err := filepath.Rel(cp.rootfs, host)
+	if err != nil || rel == "." {
+		return err
+	}
+	cur := cp.rootfs
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		cur = filepath.Join(cur, part)
+		fi, err := os.Lstat(cur)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", relSlash(cp.rootfs, cur))
+			}
+			continue
+		}
+		if err := os.Mkdir(cur, 0o755); err != nil {
+			return err
+		}
+		if err := os.Lchown(cur, cp.uid, cp.gid); err != nil {
 			return err
 		}
 	}
-	if err := os.Mkdir(host, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-		return err
-	}
-	return os.Lchown(host, cp.uid, cp.gid)
+	return nil
 }
 
 func (cp *copier) copyDirContents(src, rel, dest string) error {
