@@ -19,20 +19,7 @@ func TestRunInteractiveTerminal(t *testing.T) {
 	root := engineRoot(t)
 	master, slave := openPty(t)
 	setSize(t, master, 30, 100)
-	cmd := exec.Command(hullBin, "--root", root, "run", "--rm", "-it", "busybox", "sh", "-c", "while read x; do stty size; done; echo bye")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	// hull leads a session whose controlling terminal is the pty, as in a
-	// shell, so that the kernel sends it SIGWINCH.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
+	cmd := startOnTerminal(t, slave, "--root", root, "run", "--rm", "-it", "busybox", "sh", "-c", "while read x; do stty size; done; echo bye")
 	out := readAll(master)
 	sizeShown := func(size string) bool {
 		master.Write([]byte("\r"))
@@ -60,18 +47,33 @@ func TestExecInteractiveTerminal(t *testing.T) {
 	setSize(t, master, 25, 90)
 	// hull sizes the pty before it passes any input on: the size is
 	// read after a line of input.
-	cmd := exec.Command(hullBin, "--root", root, "exec", "-it", "target", "sh", "-c", "read x; stty size; echo got $x; exit 4")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd := startOnTerminal(t, slave, "--root", root, "exec", "-it", "target", "sh", "-c", "read x; stty size; echo got $x; exit 4")
 	out := readAll(master)
 	master.Write([]byte("typed\r"))
 	if code := exitCode(t, cmd); code != 4 {
 		t.Errorf("exec -it: exit %d, want 4", code)
 	}
 	eventually(t, "the process's output", func() bool { return strings.Contains(out(), "25 90\r\ngot typed\r\n") })
+}
+
+// startOnTerminal starts hull with args on the terminal slave, leading a
+// session whose controlling terminal it is, as in a shell (so that the
+// kernel sends it SIGWINCH). It is killed at the end of the test.
+func startOnTerminal(t *testing.T, slave *os.File, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(hullBin, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return cmd
 }
 
 // openPty opens a pseudo-terminal pair.

@@ -3,7 +3,6 @@ package cli_test
 import (
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -15,18 +14,7 @@ func TestDetachKeys(t *testing.T) {
 	root := engineRoot(t)
 	session := func(args ...string) (*exec.Cmd, func(string), func() string) {
 		master, slave := openPty(t)
-		cmd := exec.Command(hullBin, append([]string{"--root", root}, args...)...)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if cmd.ProcessState == nil {
-				cmd.Process.Kill()
-				cmd.Wait()
-			}
-		})
+		cmd := startOnTerminal(t, slave, append([]string{"--root", root}, args...)...)
 		return cmd, func(s string) { master.Write([]byte(s)) }, readAll(master)
 	}
 
