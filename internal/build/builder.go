@@ -119,11 +119,16 @@ func (b *Builder) Build(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	defer release()
-	bd := &build{b: b, opts: opts, df: df, lex: shell.NewLex(df.Escape), out: opts.Out}
+	bd := &build{b: b, opts: opts, df: df, lex: shell.NewLex(df.Escape), out: opts.Out, chains: map[string]string{}}
 	bd.countSteps(target)
 	st, err := bd.run(ctx, target)
+	// The steps that succeeded stay cached, also when a later one failed.
+	herr := b.holdLeaves(context.WithoutCancel(ctx), bd.chains, func(c string) string { return bd.chains[c] })
 	if err != nil {
 		return Result{}, err
+	}
+	if herr != nil {
+		return Result{}, herr
 	}
 	return bd.finish(ctx, st)
 }
@@ -136,6 +141,8 @@ type build struct {
 	lex     *shell.Lex
 	out     io.Writer
 	results []*state // each built stage's last state
+	// chains maps each snapshot this build committed to its parent.
+	chains map[string]string
 	step    int
 	steps   int
 }

@@ -17,23 +17,26 @@ import (
 
 // The cache's marks in the stores it shares with images.
 const (
-	// gcRootCache is the content.LabelGCRoot value on a cache entry's
-	// manifest.
+	// gcRootCache is the content.LabelGCRoot value on the layer blob a
+	// cache entry made.
 	gcRootCache = "build-cache"
-	// annotationKey in a cache manifest gives each entry a manifest of its
-	// own, so that removing one entry releases exactly its manifest.
-	annotationKey = "io.hull.build.cache-key"
 	// holdPrefix names the view snapshot that keeps a chain from image
 	// prune while the cache uses it.
 	holdPrefix = "build-hold-"
 )
 
-// entry is a cache entry: the state a step with this key produced.
+// entry is a cache entry: the state a step with this key produced. Only
+// the layer a step made is a GC root of its own (labelled so in the
+// content store); the others belong to the entries of earlier steps or to
+// the base image, and lookup checks that they are still there.
 type entry struct {
-	Manifest ocispec.Descriptor `json:"manifest"`
-	ID       digest.Digest      `json:"id"`
-	Chain    string             `json:"chain,omitempty"`
-	Created  time.Time          `json:"created"`
+	Config json.RawMessage      `json:"config"`
+	Layers []ocispec.Descriptor `json:"layers"`
+	Chain  string               `json:"chain,omitempty"`
+	// Layer is the blob this step made, "" for a step that changes
+	// only the config.
+	Layer   digest.Digest `json:"layer,omitempty"`
+	Created time.Time     `json:"created"`
 }
 
 // stepKey is a step's cache key: its parent's key, the instruction as
@@ -58,30 +61,20 @@ func (bd *build) lookup(ctx context.Context, key digest.Digest, parent *state) (
 	if err != nil {
 		return nil, false
 	}
-	cs := b.images.Content()
-	mb, err := cs.ReadBlob(ctx, e.Manifest)
-	if err != nil {
-		return nil, false
-	}
-	var m ocispec.Manifest
-	if json.Unmarshal(mb, &m) != nil {
-		return nil, false
-	}
-	cb, err := cs.ReadBlob(ctx, m.Config)
-	if err != nil {
-		return nil, false
-	}
 	if e.Chain != "" && !b.images.Snapshots().Exists(ctx, e.Chain) {
 		return nil, false
 	}
-	next := &state{layers: m.Layers, chain: e.Chain, key: key, id: m.Config.Digest,
+	for _, l := range e.Layers {
+		if !b.images.Content().Exists(ctx, l.Digest) {
+			return nil, false
+		}
+	}
+	next := &state{layers: e.Layers, chain: e.Chain, key: key, id: digest.FromBytes(e.Config),
 		args: parent.args, argOrder: parent.argOrder, meta: parent.meta, cmdSet: parent.cmdSet}
-	if json.Unmarshal(cb, &next.cfg) != nil {
+	if json.Unmarshal(e.Config, &next.cfg) != nil {
 		return nil, false
 	}
-	next = next.clone()
-	os.Chtimes(b.entryPath(key), time.Now(), time.Now()) // last used, for a future prune --filter until
-	return next, true
+	return next.clone(), true
 }
 
 func (b *Builder) readEntry(key digest.Digest) (entry, error) {
@@ -93,31 +86,56 @@ func (b *Builder) readEntry(key digest.Digest) (entry, error) {
 	return e, json.Unmarshal(raw, &e)
 }
 
-// save stores st (the result of the step with key) in the content store
-// and the cache, and sets st.key and st.id.
-func (bd *build) save(ctx context.Context, st *state, key digest.Digest) error {
+// save stores st, the result of the step with key, in the cache and sets
+// st.key and st.id. layer is the blob the step made ("" for none): it
+// becomes a GC root until the entry is pruned.
+func (bd *build) save(ctx context.Context, st *state, key, layer digest.Digest) error {
 	raw, err := st.configJSON()
 	if err != nil {
 		return err
 	}
-	b := bd.b
-	desc, id, err := b.images.WriteBuildManifest(ctx, raw, st.layers,
-		map[string]string{annotationKey: key.String()}, map[string]string{content.LabelGCRoot: gcRootCache})
-	if err != nil {
-		return err
-	}
-	st.key, st.id = key, id
-	if st.chain != "" {
-		if err := b.hold(ctx, st.chain); err != nil {
+	if layer != "" {
+		err := bd.b.images.Content().SetLabels(ctx, layer, map[string]string{content.LabelGCRoot: gcRootCache})
+		if err != nil {
 			return err
 		}
 	}
-	e := entry{Manifest: desc, ID: id, Chain: st.chain, Created: time.Now().UTC()}
+	st.key, st.id = key, digest.FromBytes(raw)
+	e := entry{Config: raw, Layers: st.layers, Chain: st.chain, Layer: layer, Created: time.Now().UTC()}
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(b.entryPath(key), data)
+	return writeFileAtomic(bd.b.entryPath(key), data)
+}
+
+// holdLeaves holds the chains of set that no other chain of set is built
+// on: a hold on a chain keeps its ancestors too, since the snapshotter
+// removes no parent. parent names a chain's parent ("" at the bottom).
+// It returns the chains held.
+func (b *Builder) holdLeaves(ctx context.Context, set map[string]string, parent func(string) string) error {
+	_, err := b.holdCover(ctx, set, parent)
+	return err
+}
+
+func (b *Builder) holdCover(ctx context.Context, set map[string]string, parent func(string) string) (map[string]bool, error) {
+	covered := map[string]bool{}
+	for c := range set {
+		for p := parent(c); p != "" && !covered[p]; p = parent(p) {
+			covered[p] = true
+		}
+	}
+	leaves := map[string]bool{}
+	for c := range set {
+		if covered[c] {
+			continue
+		}
+		leaves[c] = true
+		if err := b.hold(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	return leaves, nil
 }
 
 // hold makes the view that keeps chain's snapshots from image prune.

@@ -90,7 +90,7 @@ func (bd *build) copyStep(ctx context.Context, st *state, req copyRequest) (_ *s
 		return nil, false, err
 	}
 	next.addHistory(fmt.Sprintf("/bin/sh -c #(nop) %s %s in %s ", req.name, sum, dest), false)
-	if err := bd.save(ctx, next, key); err != nil {
+	if err := bd.save(ctx, next, key, ownLayer(next)); err != nil {
 		return nil, false, err
 	}
 	return next, false, nil

@@ -30,13 +30,25 @@
 // arguments resolved (ARG and ENV expanded, the build arguments a RUN sees)
 // and, for COPY and ADD, a digest of the files copied: their paths, types,
 // modes, link targets and contents, never their times or owners (COPY sets
-// the owner). A stage's first key is the image ID it starts from. A cache
-// entry (ROOT/build/cache/KEY.json) names a manifest in the content store
-// that holds the state's config and layers; that manifest is a GC root, and
-// a view snapshot ROOT's snapshotter keeps on the state's chain
-// ("build-hold-CHAIN") keeps the chain's snapshots from image prune. Prune
-// removes entries, then the holds and root labels nothing else needs, and
-// lets the image service collect what is free.
+// the owner). A stage's first key is the image ID it starts from.
+//
+// An entry (DIR/cache/KEY.json, written atomically, no lock needed to
+// read it) holds the state's config, its layer descriptors and its chain.
+// What keeps the entry's data alive in the stores it shares with images:
+//
+//   - the layer blob a step made carries content.LabelGCRoot
+//     ("build-cache"), so content GC keeps it;
+//   - a view snapshot "build-hold-CHAIN" on the last chain of each line of
+//     steps keeps that chain and its ancestors from image prune and rmi
+//     (the snapshotter removes no parent). It is labelled as made from no
+//     image, so rmi does not take it for a container.
+//
+// lookup checks that the chain and every layer blob are still there, so an
+// entry whose data went (another tool, a crash) is a miss, never a broken
+// image. Prune removes entries, drops the root label of the layers they
+// made, moves the holds to the leaves of what remains and lets the image
+// service collect what is free. Builds hold DIR/lock shared, Prune
+// exclusively.
 //
 // # Crashes and interrupts
 //

@@ -44,11 +44,22 @@ func (b *Builder) Prune(ctx context.Context, all bool) (PruneResult, error) {
 			return res, err
 		}
 	}
-	held := map[string]bool{}
-	if err := b.pruneEntries(ctx, keep, held, &res); err != nil {
+	remaining, err := b.pruneEntries(ctx, keep, &res)
+	if err != nil {
 		return res, err
 	}
-	if err := b.releaseHolds(ctx, held); err != nil {
+	sn := b.images.Snapshots()
+	leaves, err := b.holdCover(ctx, remaining, func(c string) string {
+		info, err := sn.Stat(ctx, c)
+		if err != nil {
+			return ""
+		}
+		return info.Parent
+	})
+	if err != nil {
+		return res, err
+	}
+	if err := b.releaseHolds(ctx, leaves); err != nil {
 		return res, err
 	}
 	freed, err := b.images.Prune(ctx)
@@ -56,40 +67,50 @@ func (b *Builder) Prune(ctx context.Context, all bool) (PruneResult, error) {
 	return res, err
 }
 
-// pruneEntries removes the entries whose chain keep lacks, dropping their
-// manifests' root labels, and notes in held the chains the others use.
-func (b *Builder) pruneEntries(ctx context.Context, keep, held map[string]bool, res *PruneResult) error {
+// pruneEntries removes the entries whose chain keep lacks and drops the
+// root label of the layers they made, unless a remaining entry made the
+// same layer. It returns the chains the remaining entries use.
+func (b *Builder) pruneEntries(ctx context.Context, keep map[string]bool, res *PruneResult) (map[string]string, error) {
 	dir := filepath.Join(b.dir, "cache")
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	remaining := map[string]string{}
+	kept := map[digest.Digest]bool{}
+	var released []digest.Digest
 	for _, de := range ents {
 		name, ok := strings.CutSuffix(de.Name(), ".json")
 		if !ok {
 			continue
 		}
-		key := digest.NewDigestFromEncoded(digest.SHA256, name)
-		e, err := b.readEntry(key)
+		e, err := b.readEntry(digest.NewDigestFromEncoded(digest.SHA256, name))
 		if err == nil && e.Chain != "" && keep[e.Chain] {
-			held[e.Chain] = true
+			remaining[e.Chain] = ""
+			kept[e.Layer] = true
 			continue
 		}
-		if err == nil {
-			err = b.images.Content().SetLabels(ctx, e.Manifest.Digest, map[string]string{content.LabelGCRoot: ""})
-			if err != nil && !errdefs.IsNotFound(err) {
-				return err
-			}
+		if err == nil && e.Layer != "" {
+			released = append(released, e.Layer)
 		}
 		if err := os.Remove(filepath.Join(dir, de.Name())); err != nil && !os.IsNotExist(err) {
-			return err
+			return nil, err
 		}
 		res.Entries++
 	}
-	return nil
+	for _, l := range released {
+		if kept[l] {
+			continue
+		}
+		err := b.images.Content().SetLabels(ctx, l, map[string]string{content.LabelGCRoot: ""})
+		if err != nil && !errdefs.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	return remaining, nil
 }
 
-// releaseHolds removes the hold views of chains no entry uses.
+// releaseHolds removes the hold views of chains other than held.
 func (b *Builder) releaseHolds(ctx context.Context, held map[string]bool) error {
 	sn := b.images.Snapshots()
 	var drop []string

@@ -12,6 +12,7 @@ import (
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -61,7 +62,7 @@ func (bd *build) runStep(ctx context.Context, st *state, c *instructions.RunComm
 		return nil, false, err
 	}
 	next.addHistory(createdBy, false)
-	if err := bd.save(ctx, next, key); err != nil {
+	if err := bd.save(ctx, next, key, ownLayer(next)); err != nil {
 		return nil, false, err
 	}
 	return next, false, nil
@@ -123,8 +124,14 @@ func (bd *build) layerStep(ctx context.Context, w *work, st, next *state, fn fun
 	if err != nil {
 		return err
 	}
+	bd.chains[layer.Chain] = st.chain
 	addLayer(next, layer)
 	return nil
+}
+
+// ownLayer is the layer the step that made st added.
+func ownLayer(st *state) digest.Digest {
+	return st.layers[len(st.layers)-1].Digest
 }
 
 func addLayer(st *state, l images.BuildLayer) {

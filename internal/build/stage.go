@@ -266,7 +266,7 @@ func (bd *build) metaStep(ctx context.Context, st *state, text string, apply fun
 		return nil, false, err
 	}
 	next.addHistory("/bin/sh -c #(nop) "+text, true)
-	if err := bd.save(ctx, next, key); err != nil {
+	if err := bd.save(ctx, next, key, ""); err != nil {
 		return nil, false, err
 	}
 	return next, false, nil
