@@ -143,8 +143,8 @@ type build struct {
 	results []*state // each built stage's last state
 	// chains maps each snapshot this build committed to its parent.
 	chains map[string]string
-	step    int
-	steps   int
+	step   int
+	steps  int
 }
 
 func (bd *build) countSteps(target int) {
