@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -119,7 +120,8 @@ func (b *Builder) Build(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	defer release()
-	bd := &build{b: b, opts: opts, df: df, lex: shell.NewLex(df.Escape), out: opts.Out, chains: map[string]string{}}
+	bd := &build{b: b, opts: opts, df: df, lex: shell.NewLex(df.Escape), out: opts.Out,
+		chains: map[string]string{}, usedArgs: map[string]bool{}}
 	bd.countSteps(target)
 	st, err := bd.run(ctx, target)
 	// The steps that succeeded stay cached, also when a later one failed.
@@ -143,8 +145,10 @@ type build struct {
 	results []*state // each built stage's last state
 	// chains maps each snapshot this build committed to its parent.
 	chains map[string]string
-	step   int
-	steps  int
+	// usedArgs are the --build-arg names an ARG declared.
+	usedArgs map[string]bool
+	step     int
+	steps    int
 }
 
 func (bd *build) countSteps(target int) {
@@ -196,6 +200,16 @@ func (bd *build) finish(ctx context.Context, st *state) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{ID: id}
+	var unused []string
+	for k := range bd.opts.BuildArgs {
+		if !bd.usedArgs[k] {
+			unused = append(unused, k)
+		}
+	}
+	if len(unused) > 0 {
+		sort.Strings(unused)
+		fmt.Fprintf(bd.out, "[Warning] One or more build-args %v were not consumed\n", unused)
+	}
 	fmt.Fprintf(bd.out, "Successfully built %s\n", shortID(id))
 	for _, t := range bd.opts.Tags {
 		img, err := svc.TagBuild(ctx, t, target, id)

@@ -46,6 +46,7 @@ func (bd *build) metaArgs() (map[string]string, error) {
 		for _, kv := range a.Args {
 			if v, ok := bd.opts.BuildArgs[kv.Key]; ok {
 				vals[kv.Key] = v
+				bd.usedArgs[kv.Key] = true
 				continue
 			}
 			if kv.Value == nil {
@@ -200,9 +201,15 @@ func (bd *build) exec(ctx context.Context, st *state, cmd instructions.Command) 
 	case *instructions.RunCommand:
 		return bd.runStep(ctx, st, c)
 	case *instructions.CopyCommand:
+		if c.Parents || len(c.ExcludePatterns) > 0 {
+			return nil, false, fmt.Errorf("COPY --parents and --exclude are not supported by hull build: %w", errdefs.ErrInvalidArgument)
+		}
 		return bd.copyStep(ctx, st, copyRequest{sources: c.SourcePaths, dest: c.DestPath, from: c.From,
 			chown: c.Chown, chmod: c.Chmod, contents: len(c.SourceContents), name: "COPY"})
 	case *instructions.AddCommand:
+		if c.Checksum != "" || c.KeepGitDir != nil || c.Unpack != nil || len(c.ExcludePatterns) > 0 {
+			return nil, false, fmt.Errorf("ADD --checksum, --keep-git-dir, --unpack and --exclude are not supported by hull build: %w", errdefs.ErrInvalidArgument)
+		}
 		return bd.copyStep(ctx, st, copyRequest{sources: c.SourcePaths, dest: c.DestPath,
 			chown: c.Chown, chmod: c.Chmod, contents: len(c.SourceContents), name: "ADD", add: true})
 	case *instructions.ArgCommand:
@@ -226,6 +233,7 @@ func (bd *build) argStep(ctx context.Context, st *state, c *instructions.ArgComm
 	vals := map[string]string{}
 	for _, kv := range c.Args {
 		v, ok := bd.opts.BuildArgs[kv.Key]
+		bd.usedArgs[kv.Key] = bd.usedArgs[kv.Key] || ok
 		if !ok && kv.Value != nil {
 			v, ok = *kv.Value, true
 		}
