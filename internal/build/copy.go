@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/spec"
@@ -22,7 +23,7 @@ type copyRequest struct {
 	dest         string
 	from         string
 	chown, chmod string
-	contents     int // heredoc sources
+	contents     []instructions.SourceContent // heredoc sources
 	add          bool
 }
 
@@ -42,9 +43,6 @@ type source struct {
 // copyStep runs a COPY or ADD: its key covers the digest of the files it
 // reads, so an unchanged rebuild finds the cache without copying.
 func (bd *build) copyStep(ctx context.Context, st *state, req copyRequest) (_ *state, _ bool, err error) {
-	if req.contents > 0 {
-		return nil, false, fmt.Errorf("%s with a heredoc is not supported by hull build yet: %w", req.name, errdefs.ErrInvalidArgument)
-	}
 	w, err := bd.b.newWork()
 	if err != nil {
 		return nil, false, err
@@ -61,6 +59,14 @@ func (bd *build) copyStep(ctx context.Context, st *state, req copyRequest) (_ *s
 	srcs, err := bd.resolveSources(root, ctxRoot, req)
 	if err != nil {
 		return nil, false, err
+	}
+	docs, err := writeHeredocs(w, req.contents)
+	if err != nil {
+		return nil, false, err
+	}
+	srcs = append(srcs, docs...)
+	if len(srcs) > 1 && !strings.HasSuffix(req.dest, "/") {
+		return nil, false, fmt.Errorf("When using %s with more than one source file, the destination must be a directory and end with a /: %w", req.name, errdefs.ErrInvalidArgument)
 	}
 	sum, err := bd.digestSources(srcs, ctxRoot)
 	if err != nil {
@@ -94,6 +100,24 @@ func (bd *build) copyStep(ctx context.Context, st *state, req copyRequest) (_ *s
 		return nil, false, err
 	}
 	return next, false, nil
+}
+
+// writeHeredocs turns COPY <<EOF documents into files of the work
+// directory, sources like the others.
+func writeHeredocs(w *work, docs []instructions.SourceContent) ([]source, error) {
+	var out []source
+	for i, d := range docs {
+		dir := filepath.Join(w.dir, "heredoc", strconv.Itoa(i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		p := filepath.Join(dir, path.Base(d.Path))
+		if err := os.WriteFile(p, []byte(d.Data), 0o644); err != nil {
+			return nil, err
+		}
+		out = append(out, source{abs: p, base: path.Base(d.Path)})
+	}
+	return out, nil
 }
 
 // copyRoot is the tree a COPY reads: the context, or the state of the

@@ -12,6 +12,7 @@ import (
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -41,10 +42,10 @@ func (bd *build) runStep(ctx context.Context, st *state, c *instructions.RunComm
 	if len(c.FlagsUsed) > 0 {
 		return nil, false, fmt.Errorf("RUN --%s is not supported by hull build: %w", c.FlagsUsed[0], errdefs.ErrInvalidArgument)
 	}
-	if len(c.Files) > 0 {
-		return nil, false, fmt.Errorf("RUN with a heredoc is not supported by hull build yet: %w", errdefs.ErrInvalidArgument)
+	argv, err := runCommandLine(st, c.ShellDependantCmdLine)
+	if err != nil {
+		return nil, false, err
 	}
-	argv := commandLine(st, c.ShellDependantCmdLine)
 	env := bd.runArgs(st)
 	createdBy := strings.Join(argv, " ")
 	if len(env) > 0 {
@@ -55,7 +56,7 @@ func (bd *build) runStep(ctx context.Context, st *state, c *instructions.RunComm
 		return next, true, nil
 	}
 	next := st.clone()
-	err := bd.withWork(ctx, st, next, func(w *work) error {
+	err = bd.withWork(ctx, st, next, func(w *work) error {
 		return bd.runContainer(ctx, w, st, argv, env)
 	})
 	if err != nil {
@@ -66,6 +67,34 @@ func (bd *build) runStep(ctx context.Context, st *state, c *instructions.RunComm
 		return nil, false, err
 	}
 	return next, false, nil
+}
+
+// runCommandLine is RUN's argv. With heredocs: `RUN <<EOF` alone runs
+// the document as a shell script, as BuildKit does; a command that reads
+// heredocs (`RUN cat <<EOF > f`) goes to the shell with its documents.
+func runCommandLine(st *state, c instructions.ShellDependantCmdLine) ([]string, error) {
+	if len(c.Files) == 0 {
+		return commandLine(st, c), nil
+	}
+	if !c.PrependShell {
+		return nil, fmt.Errorf("RUN in exec form with a heredoc: %w", errdefs.ErrInvalidArgument)
+	}
+	sh := st.cfg.Config.Shell
+	if len(sh) == 0 {
+		sh = defaultShell
+	}
+	if h := parser.MustParseHeredoc(strings.Join(c.CmdLine, " ")); len(c.Files) == 1 && h != nil && h.Name == c.Files[0].Name {
+		data := c.Files[0].Data
+		if c.Files[0].Chomp {
+			data = parser.ChompHeredocContent(data)
+		}
+		return append(append([]string{}, sh...), data), nil
+	}
+	script := strings.Join(c.CmdLine, " ") + "\n"
+	for _, f := range c.Files {
+		script += f.Data + f.Name + "\n"
+	}
+	return append(append([]string{}, sh...), script), nil
 }
 
 // runArgs are the stage's ARGs as RUN sees them (those ENV does not set

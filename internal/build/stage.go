@@ -197,6 +197,13 @@ func (bd *build) exec(ctx context.Context, st *state, cmd instructions.Command) 
 			}
 		}
 	}
+	if e, ok := cmd.(instructions.SupportsSingleWordExpansionRaw); ok {
+		// COPY <<EOF: the document itself, unless its marker is quoted.
+		env := st.env()
+		if err := e.ExpandRaw(func(w string) (string, error) { return bd.expand(w, env) }); err != nil {
+			return nil, false, err
+		}
+	}
 	switch c := cmd.(type) {
 	case *instructions.RunCommand:
 		return bd.runStep(ctx, st, c)
@@ -205,13 +212,13 @@ func (bd *build) exec(ctx context.Context, st *state, cmd instructions.Command) 
 			return nil, false, fmt.Errorf("COPY --parents and --exclude are not supported by hull build: %w", errdefs.ErrInvalidArgument)
 		}
 		return bd.copyStep(ctx, st, copyRequest{sources: c.SourcePaths, dest: c.DestPath, from: c.From,
-			chown: c.Chown, chmod: c.Chmod, contents: len(c.SourceContents), name: "COPY"})
+			chown: c.Chown, chmod: c.Chmod, contents: c.SourceContents, name: "COPY"})
 	case *instructions.AddCommand:
 		if c.Checksum != "" || c.KeepGitDir != nil || c.Unpack != nil || len(c.ExcludePatterns) > 0 {
 			return nil, false, fmt.Errorf("ADD --checksum, --keep-git-dir, --unpack and --exclude are not supported by hull build: %w", errdefs.ErrInvalidArgument)
 		}
 		return bd.copyStep(ctx, st, copyRequest{sources: c.SourcePaths, dest: c.DestPath,
-			chown: c.Chown, chmod: c.Chmod, contents: len(c.SourceContents), name: "ADD", add: true})
+			chown: c.Chown, chmod: c.Chmod, contents: c.SourceContents, name: "ADD", add: true})
 	case *instructions.ArgCommand:
 		return bd.argStep(ctx, st, c)
 	}

@@ -406,3 +406,63 @@ func TestBuilderPrune(t *testing.T) {
 		t.Errorf("system prune:\n%s", out)
 	}
 }
+
+func TestBuildHeredocsOnbuildHealthcheck(t *testing.T) {
+	root := engineRoot(t)
+	base := buildContext(t, map[string]string{"Dockerfile": `FROM busybox
+ARG NAME=world
+COPY <<EOF /hello
+hello ${NAME}
+EOF
+RUN <<EOF
+echo from-heredoc > /script
+EOF
+HEALTHCHECK --interval=5s CMD test -e /hello
+ONBUILD RUN echo triggered > /onbuild
+STOPSIGNAL SIGQUIT
+`})
+	ok(t, root, "build", "-t", "base", base)
+	if got := run(t, root, "run", "--rm", "--network", "none", "base", "cat", "/hello", "/script"); got != "hello world\nfrom-heredoc" {
+		t.Errorf("heredoc files: %q", got)
+	}
+	cfg := savedConfig(t, root, "base")
+	if len(cfg.Config.OnBuild) != 1 || cfg.Config.Healthcheck == nil || cfg.Config.StopSignal != "SIGQUIT" {
+		t.Errorf("base config: OnBuild %v, Healthcheck %v, StopSignal %q", cfg.Config.OnBuild, cfg.Config.Healthcheck, cfg.Config.StopSignal)
+	}
+	child := buildContext(t, map[string]string{"Dockerfile": "FROM base\nRUN cat /onbuild\n"})
+	out := ok(t, root, "build", "-t", "child", child)
+	if !strings.Contains(out, "# Executing 1 build trigger(s)\n") || !strings.Contains(out, "\ntriggered\n") {
+		t.Errorf("the base's ONBUILD trigger did not run:\n%s", out)
+	}
+	if cfg := savedConfig(t, root, "child"); len(cfg.Config.OnBuild) != 0 || cfg.Config.Healthcheck == nil {
+		t.Errorf("child config: OnBuild %v (want none), Healthcheck %v (inherited)", cfg.Config.OnBuild, cfg.Config.Healthcheck)
+	}
+}
+
+// imageConfig is the part of an image config these tests read, Docker's
+// fields included.
+type imageConfig struct {
+	Config struct {
+		OnBuild     []string
+		Healthcheck *struct{ Test []string }
+		StopSignal  string
+	} `json:"config"`
+}
+
+// savedConfig reads an image's config as `hull save` exports it.
+func savedConfig(t *testing.T, root, img string) imageConfig {
+	t.Helper()
+	r := hull(t, root, nil, "save", img)
+	if r.code != 0 {
+		t.Fatalf("save %s: %s", img, r.stderr)
+	}
+	var manifest []struct{ Config string }
+	if err := json.Unmarshal([]byte(tarFile(t, r.stdout, "manifest.json")), &manifest); err != nil || len(manifest) != 1 {
+		t.Fatalf("manifest.json: %v", err)
+	}
+	var cfg imageConfig
+	if err := json.Unmarshal([]byte(tarFile(t, r.stdout, manifest[0].Config)), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
