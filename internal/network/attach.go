@@ -99,60 +99,82 @@ func (s *Store) attachOne(ctx context.Context, netID, containerID, netns string)
 	}
 }
 
-// attachLocked is attachOne's part under the network's lock. It reports
+// attachLocked is attachOne's part after the host side is up. It reports
 // done=false, having done nothing, when the network's host side went down
-// meanwhile (another process detached its last container).
+// meanwhile (a prune or an rm of the network in another process).
+//
+// The network's lock is held to check and mark the endpoint, not during
+// CNI's ADD, so that containers attach to one network in parallel
+// (host-local has a lock of its own for addresses). The mark, written
+// before ADD, is what keeps the host side up and makes a crash's leftovers
+// Detach's to clean.
 func (s *Store) attachLocked(ctx context.Context, netID, containerID, netns string) (done bool, err error) {
-	unlock, err := s.lockNetwork(netID)
-	if err != nil {
-		return false, err
-	}
-	defer func() {
-		if unlock != nil {
-			unlock()
-		}
-	}()
-	n, err := s.read(netID)
-	if err != nil {
-		return false, err
-	}
-	if _, err := os.Stat(s.upMark(n.ID)); err != nil {
-		return false, nil
-	}
-	ep, err := s.readEndpoint(netID, containerID)
-	if err != nil {
-		return false, fmt.Errorf("container %s is not connected to network %s: %w", containerID, n.Name, errdefs.ErrNotFound)
-	}
-	if ep.Attached {
-		// An ADD that was interrupted: clear it before trying again.
-		if err := s.del(ctx, ep, true); err != nil {
-			return false, err
-		}
-	}
-	unlockPorts, err := s.reservePorts(ep)
-	if err != nil {
-		return false, err
-	}
-	defer unlockPorts()
-	if ep.Conflist, err = s.conflist(n, len(ep.Ports) > 0); err != nil {
-		return false, err
-	}
-	ep.Attached = true
-	if err := s.writeEndpoint(ep); err != nil {
+	n, ep, err := s.markAttached(ctx, netID, containerID)
+	if n == nil || err != nil {
 		return false, err
 	}
 	if err := s.add(ctx, n, ep, netns); err != nil {
 		return false, fmt.Errorf("attaching to network %s: %w", n.Name, err)
 	}
-	if err := s.writeEndpoint(ep); err != nil {
+	unlock, err := s.lockNetwork(netID)
+	if err != nil {
 		return false, err
 	}
+	cur, err := s.readEndpoint(netID, containerID)
+	if err == nil {
+		cur.IP, cur.Gateway, cur.MacAddress = ep.IP, ep.Gateway, ep.MacAddress
+		err = s.writeEndpoint(cur)
+	}
 	unlock()
-	unlock = nil
+	if err != nil {
+		return false, err
+	}
 	if !n.Default() {
 		s.refreshNetworkHosts(netID)
 	}
 	return true, nil
+}
+
+// markAttached checks, under the network's lock, that the host side is up
+// and the container connected, chooses its host ports, and records the
+// endpoint as attached with the configuration ADD will run. A nil network
+// and no error mean the host side went down meanwhile.
+func (s *Store) markAttached(ctx context.Context, netID, containerID string) (*Network, *Endpoint, error) {
+	unlock, err := s.lockNetwork(netID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
+	n, err := s.read(netID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := os.Stat(s.upMark(n.ID)); err != nil {
+		return nil, nil, nil
+	}
+	ep, err := s.readEndpoint(netID, containerID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("container %s is not connected to network %s: %w", containerID, n.Name, errdefs.ErrNotFound)
+	}
+	if ep.Attached {
+		// An ADD that was interrupted: clear it before trying again.
+		if err := s.del(ctx, ep, true); err != nil {
+			return nil, nil, err
+		}
+	}
+	unlockPorts, err := s.reservePorts(ep)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlockPorts()
+	if ep.Conflist, err = s.conflist(n, len(ep.Ports) > 0); err != nil {
+		return nil, nil, err
+	}
+	ep.Attached = true
+	if err := s.writeEndpoint(ep); err != nil {
+		return nil, nil, err
+	}
+	return n, ep, nil
 }
 
 // add runs CNI's ADD and fills the endpoint's address from its result.

@@ -16,7 +16,8 @@ import (
 // hull endpoint maps it, and a socket can bind it now. portmap's DNAT
 // holds no socket, so a program may still bind the port later; its
 // connections then go to the container, not to the program. It returns
-// with the store's port lock held, to be released once ADD is done.
+// with the store's port lock held, to be released once the endpoint's
+// record holds the ports (others then see them taken).
 func (s *Store) reservePorts(ep *Endpoint) (func(), error) {
 	if len(ep.Ports) == 0 {
 		return func() {}, nil
