@@ -67,7 +67,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$here" && CGO_ENABLED=0 go build -o "$work/nc" ./bench/netclient)
+(cd "$here" && PATH=$PATH:/usr/local/go/bin CGO_ENABLED=0 go build -o "$work/nc" ./bench/netclient)
 NC=$work/nc
 "$here/scripts/busybox-image.sh" "$work/busybox.tar" >/dev/null
 "${H[@]}" import "$work/busybox.tar" bench/busybox >/dev/null
