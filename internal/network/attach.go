@@ -240,6 +240,11 @@ func runtimeConf(ep *Endpoint, netns string) *libcni.RuntimeConf {
 // whatever was killed when: the namespace may be gone already (CNI's DEL
 // then only releases the address and the port rules), an ADD may have been
 // interrupted half way.
+//
+// Preconditions: no process of the container is left in its namespace (it
+// never started, has exited or was killed). The interfaces are left to die
+// with the namespace; a process still in it would keep one, with an
+// address that is free again.
 func (s *Store) Detach(ctx context.Context, containerID string) error {
 	eps, err := s.Endpoints(containerID)
 	if err != nil {
