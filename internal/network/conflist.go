@@ -1,7 +1,9 @@
 package network
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"net/netip"
 	"strconv"
 )
 
@@ -17,11 +19,16 @@ const cniVersion = "1.0.0"
 func (s *Store) conflist(n *Network, withPorts bool) ([]byte, error) {
 	rng := map[string]any{"subnet": n.Subnet.String(), "gateway": n.Gateway.String()}
 	if n.IPRange.IsValid() {
-		first := n.IPRange.Addr()
-		if first == n.IPRange.Masked().Addr() {
+		// host-local's range is inclusive and must avoid the subnet's
+		// network and broadcast addresses.
+		first, last := n.IPRange.Masked().Addr(), lastAddr(n.IPRange)
+		if first == n.Subnet.Addr() {
 			first = first.Next()
 		}
-		rng["rangeStart"] = first.String()
+		if last == lastAddr(n.Subnet) {
+			last = last.Prev()
+		}
+		rng["rangeStart"], rng["rangeEnd"] = first.String(), last.String()
 	}
 	ipam := map[string]any{
 		"type":    "host-local",
@@ -52,4 +59,12 @@ func (s *Store) conflist(n *Network, withPorts bool) ([]byte, error) {
 		})
 	}
 	return json.Marshal(map[string]any{"cniVersion": cniVersion, "name": n.Name, "plugins": plugins})
+}
+
+// lastAddr is the last IPv4 address of p.
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().As4()
+	v := binary.BigEndian.Uint32(a[:]) | (1<<(32-p.Bits()) - 1)
+	binary.BigEndian.PutUint32(a[:], v)
+	return netip.AddrFrom4(a)
 }

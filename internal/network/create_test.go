@@ -183,3 +183,13 @@ func TestMissingPlugins(t *testing.T) {
 		t.Errorf("attach without plugins: %v", err)
 	}
 }
+
+func TestIPRange(t *testing.T) {
+	s := plainStore(t)
+	n := &Network{Name: "r", Bridge: "hull-r", Subnet: netip.MustParsePrefix("10.231.56.0/24"),
+		Gateway: netip.MustParseAddr("10.231.56.1"), IPRange: netip.MustParsePrefix("10.231.56.128/25")}
+	b, _ := s.conflist(n, false)
+	if !strings.Contains(string(b), `"rangeStart":"10.231.56.128"`) || !strings.Contains(string(b), `"rangeEnd":"10.231.56.254"`) {
+		t.Errorf("conflist of --ip-range 10.231.56.128/25: %s", b)
+	}
+}
