@@ -13,6 +13,7 @@ import (
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
+	"golang.org/x/sys/unix"
 
 	"github.com/hullrt/hull/internal/archive"
 	"github.com/hullrt/hull/internal/errdefs"
@@ -70,22 +71,73 @@ func ContextDir(dir string) (*Context, error) {
 // ContextTar unpacks a tarball (plain, gzip or zstd) into a temporary
 // directory under tmp and makes a context of it; Close removes it.
 func ContextTar(ctx context.Context, r io.Reader, tmp string) (*Context, error) {
-	dir, err := os.MkdirTemp(tmp, "context-")
+	dir, cleanup, err := tempContextDir(tmp)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := archive.Apply(ctx, dir, r, archive.ApplyOptions{Whiteouts: archive.CopyWhiteouts, SkipUncreatableDevices: true}); err != nil {
-		os.RemoveAll(dir)
+	root := filepath.Join(dir, "context")
+	if _, err := archive.Apply(ctx, root, r, archive.ApplyOptions{Whiteouts: archive.CopyWhiteouts, SkipUncreatableDevices: true}); err != nil {
+		cleanup()
 		return nil, fmt.Errorf("unpacking the build context: %w", err)
 	}
-	c, err := ContextDir(dir)
+	c, err := ContextDir(root)
 	if err != nil {
-		os.RemoveAll(dir)
+		cleanup()
 		return nil, err
 	}
-	c.cleanup = func() { os.RemoveAll(dir) }
+	c.cleanup = cleanup
 	return c, nil
 }
+
+// tempContextDir makes a directory for an unpacked context under tmp
+// (DIR/tmp for a Builder's callers), holding a flocked file so that
+// SweepContexts can tell one a killed build left from one in use.
+func tempContextDir(tmp string) (string, func(), error) {
+	if tmp != "" {
+		if err := os.MkdirAll(tmp, 0o700); err != nil {
+			return "", nil, err
+		}
+	}
+	dir, err := os.MkdirTemp(tmp, "context-")
+	if err != nil {
+		return "", nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
+	if err == nil {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+	}
+	if err == nil {
+		err = os.Mkdir(filepath.Join(dir, "context"), 0o755)
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir); f.Close() }, nil
+}
+
+// sweepContexts removes the unpacked contexts under tmp whose build is gone.
+func sweepContexts(tmp string) {
+	ents, _ := os.ReadDir(tmp)
+	for _, e := range ents {
+		dir := filepath.Join(tmp, e.Name())
+		f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue // being made, or not ours
+		}
+		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+			os.RemoveAll(dir)
+		}
+		f.Close()
+	}
+}
+
+// TempDir is where callers should unpack tarball contexts (ContextTar,
+// ContextStdin), so that the Builder sweeps what a killed build left.
+func (b *Builder) TempDir() string { return filepath.Join(b.dir, "tmp") }
 
 // ContextStdin reads `hull build -`: a tarball is the context, anything
 // else is a Dockerfile with an empty context, as with Docker. It returns
@@ -101,11 +153,11 @@ func ContextStdin(ctx context.Context, r io.Reader, tmp string) (*Context, []byt
 	if err != nil {
 		return nil, nil, err
 	}
-	dir, err := os.MkdirTemp(tmp, "context-")
+	dir, cleanup, err := tempContextDir(tmp)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &Context{Dir: dir, cleanup: func() { os.RemoveAll(dir) }}, df, nil
+	return &Context{Dir: filepath.Join(dir, "context"), cleanup: cleanup}, df, nil
 }
 
 // isArchive tells a tarball, compressed or not, from a Dockerfile by its

@@ -57,7 +57,12 @@ func (bd *build) runStep(ctx context.Context, st *state, c *instructions.RunComm
 	}
 	next := st.clone()
 	err = bd.withWork(ctx, st, next, func(w *work) error {
-		return bd.runContainer(ctx, w, st, argv, env)
+		fmt.Fprintf(bd.out, " ---> Running in %s\n", w.id[:12])
+		if err := bd.runContainer(ctx, w, st, argv, env); err != nil {
+			return err
+		}
+		fmt.Fprintf(bd.out, "Removing intermediate container %s\n", w.id[:12])
+		return nil
 	})
 	if err != nil {
 		return nil, false, err

@@ -165,8 +165,10 @@ func killCgroup(id string) error {
 }
 
 // sweep removes what builds killed with SIGKILL left: work directories
-// whose lock nobody holds. Errors are left for the next sweep.
+// and unpacked contexts whose lock nobody holds. Errors are left for the
+// next sweep.
 func (b *Builder) sweep(ctx context.Context) int {
+	sweepContexts(b.TempDir())
 	root := filepath.Join(b.dir, "work")
 	ents, err := os.ReadDir(root)
 	if err != nil {

@@ -46,15 +46,15 @@ func runBuild(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("build: requires exactly 1 argument (a context directory, a tarball or -)")
 	}
-	opts, bctx, err := o.options(ctx, e, pos[0])
-	if err != nil {
-		return buildFailed(e, err)
-	}
-	defer bctx.Close()
 	b, err := e.builder()
 	if err != nil {
 		return err
 	}
+	opts, bctx, err := o.options(ctx, e, b.TempDir(), pos[0])
+	if err != nil {
+		return buildFailed(e, err)
+	}
+	defer bctx.Close()
 	res, err := b.Build(ctx, opts)
 	if err != nil {
 		var re *build.RunError
@@ -81,7 +81,7 @@ func buildFailed(e *env, err error) error {
 }
 
 // options checks the flags and opens the context and the Dockerfile.
-func (o *buildOptions) options(ctx context.Context, e *env, where string) (build.Options, *build.Context, error) {
+func (o *buildOptions) options(ctx context.Context, e *env, tmp, where string) (build.Options, *build.Context, error) {
 	opts := build.Options{Tags: o.tags, Target: o.target, NoCache: o.noCache, Network: o.network,
 		BuildArgs: map[string]string{}, Labels: map[string]string{}}
 	switch o.progress {
@@ -106,7 +106,7 @@ func (o *buildOptions) options(ctx context.Context, e *env, where string) (build
 		k, v, _ := strings.Cut(l, "=")
 		opts.Labels[k] = v
 	}
-	bctx, df, err := o.openContext(ctx, e, where)
+	bctx, df, err := o.openContext(ctx, e, tmp, where)
 	if err != nil {
 		return opts, nil, err
 	}
@@ -123,12 +123,12 @@ func (o *buildOptions) options(ctx context.Context, e *env, where string) (build
 
 // openContext opens a directory, a tarball or stdin ("-") as the context;
 // stdin that is not a tarball is the Dockerfile, returned as well.
-func (o *buildOptions) openContext(ctx context.Context, e *env, where string) (*build.Context, []byte, error) {
+func (o *buildOptions) openContext(ctx context.Context, e *env, tmp, where string) (*build.Context, []byte, error) {
 	if strings.Contains(where, "://") || strings.HasPrefix(where, "git@") {
 		return nil, nil, fmt.Errorf("build context %s: hull builds offline and does not fetch remote contexts", where)
 	}
 	if where == "-" {
-		return build.ContextStdin(ctx, e.stdin, "")
+		return build.ContextStdin(ctx, e.stdin, tmp)
 	}
 	info, err := os.Stat(where)
 	if err != nil {
@@ -143,7 +143,7 @@ func (o *buildOptions) openContext(ctx context.Context, e *env, where string) (*
 		return nil, nil, err
 	}
 	defer f.Close()
-	c, err := build.ContextTar(ctx, f, "")
+	c, err := build.ContextTar(ctx, f, tmp)
 	return c, nil, err
 }
 

@@ -48,14 +48,17 @@ func buildFails(t *testing.T, root string, stdin *strings.Reader, args ...string
 }
 
 // assertNoBuildLeftovers fails the test if a build left a mount, a work
-// directory, a step's snapshot or a RUN container's state under root.
+// directory, an unpacked context, a step's snapshot or a RUN container's
+// state under root.
 func assertNoBuildLeftovers(t *testing.T, root string) {
 	t.Helper()
 	if ms := mountsUnder(root); len(ms) > 0 {
 		t.Errorf("mounts left: %v", ms)
 	}
-	if ents, _ := os.ReadDir(filepath.Join(root, "build", "work")); len(ents) > 0 {
-		t.Errorf("work directories left: %v", ents)
+	for _, d := range []string{"work", "tmp"} {
+		if ents, _ := os.ReadDir(filepath.Join(root, "build", d)); len(ents) > 0 {
+			t.Errorf("build/%s has entries left: %v", d, ents)
+		}
 	}
 	ents, _ := os.ReadDir(filepath.Join(root, "exec", "build"))
 	for _, e := range ents {
@@ -345,9 +348,14 @@ RUN false
 
 func TestBuildInterruptAndKill(t *testing.T) {
 	root := engineRoot(t)
-	dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo started; exec sleep 6061\n"})
+	// A tarball context, which the build unpacks into a directory of its
+	// own that must go too.
+	var ctx bytes.Buffer
+	writeTar(t, &ctx, map[string]string{"Dockerfile": "FROM busybox\nRUN echo started; exec sleep 6061\n"})
+	tarball := filepath.Join(t.TempDir(), "ctx.tar")
+	os.WriteFile(tarball, ctx.Bytes(), 0o644)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL} {
-		cmd := exec.Command(hullBin, "--root", root, "build", "-t", "never", dir)
+		cmd := exec.Command(hullBin, "--root", root, "build", "-t", "never", tarball)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
