@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -73,12 +74,13 @@ func metadata(st *state, cmd instructions.Command) (string, func(*state) error, 
 func moreMetadata(cmd instructions.Command) (string, func(*state) error, error) {
 	switch c := cmd.(type) {
 	case *instructions.ExposeCommand:
-		ports := make([]string, len(c.Ports))
-		for i, p := range c.Ports {
-			if !strings.Contains(p, "/") {
-				p += "/tcp"
+		var ports []string
+		for _, p := range c.Ports {
+			more, err := expandPorts(p)
+			if err != nil {
+				return "", nil, err
 			}
-			ports[i] = strings.ToLower(p)
+			ports = append(ports, more...)
 		}
 		return "EXPOSE " + strings.Join(ports, " "), func(s *state) error {
 			if s.cfg.Config.ExposedPorts == nil {
@@ -117,6 +119,29 @@ func moreMetadata(cmd instructions.Command) (string, func(*state) error, error) 
 		return "MAINTAINER " + c.Maintainer, func(s *state) error { s.cfg.Author = c.Maintainer; return nil }, nil
 	}
 	return "", nil, fmt.Errorf("instruction %s is not supported: %w", strings.ToUpper(cmd.Name()), errdefs.ErrInvalidArgument)
+}
+
+// expandPorts reads an EXPOSE word: "80", "53/udp" or a range
+// "8000-8002/tcp", which Docker records as one port each.
+func expandPorts(p string) ([]string, error) {
+	port, proto, _ := strings.Cut(strings.ToLower(p), "/")
+	if proto == "" {
+		proto = "tcp"
+	}
+	lo, hi, isRange := strings.Cut(port, "-")
+	first, err1 := strconv.ParseUint(lo, 10, 16)
+	last, err2 := first, error(nil)
+	if isRange {
+		last, err2 = strconv.ParseUint(hi, 10, 16)
+	}
+	if err1 != nil || err2 != nil || last < first {
+		return nil, fmt.Errorf("EXPOSE %s: invalid port or range: %w", p, errdefs.ErrInvalidArgument)
+	}
+	var out []string
+	for n := first; n <= last; n++ {
+		out = append(out, fmt.Sprintf("%d/%s", n, proto))
+	}
+	return out, nil
 }
 
 // workdir resolves a WORKDIR against the previous one.

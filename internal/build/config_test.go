@@ -46,8 +46,8 @@ func TestMetadataInstructions(t *testing.T) {
 	if got := apply(t, st, "WORKDIR b/../c"); got != "WORKDIR /a/c" {
 		t.Errorf("relative WORKDIR: %q", got)
 	}
-	apply(t, st, "EXPOSE 80 53/UDP")
-	if _, ok := st.cfg.Config.ExposedPorts["80/tcp"]; !ok || len(st.cfg.Config.ExposedPorts) != 2 {
+	apply(t, st, "EXPOSE 80 53/UDP 8000-8002")
+	if _, ok := st.cfg.Config.ExposedPorts["8001/tcp"]; !ok || len(st.cfg.Config.ExposedPorts) != 5 {
 		t.Errorf("EXPOSE: %v", st.cfg.Config.ExposedPorts)
 	}
 	if _, ok := st.cfg.Config.ExposedPorts["53/udp"]; !ok {
@@ -75,6 +75,14 @@ func TestMetadataInstructions(t *testing.T) {
 	c := st.cfg.Config
 	if len(c.OnBuild) != 1 || c.StopSignal != "SIGQUIT" || len(c.Volumes) != 2 || c.Labels["a"] != "b" || c.User != "1000:1000" {
 		t.Errorf("config: %+v", c)
+	}
+}
+
+func TestExposeRejectsBadPorts(t *testing.T) {
+	for _, p := range []string{"http", "9-1", "70000", "1-"} {
+		if _, err := expandPorts(p); err == nil {
+			t.Errorf("EXPOSE %s accepted", p)
+		}
 	}
 }
 
