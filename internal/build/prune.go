@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	"golang.org/x/sys/unix"
@@ -38,6 +39,7 @@ func (b *Builder) Prune(ctx context.Context, all bool) (PruneResult, error) {
 	}
 	defer unlock()
 	res.Swept = b.sweep(ctx)
+	b.sweepIngests(ctx)
 	keep := map[string]bool{}
 	if !all {
 		if keep, err = b.images.ImageChains(ctx); err != nil {
@@ -108,6 +110,29 @@ func (b *Builder) pruneEntries(ctx context.Context, keep map[string]bool, res *P
 		}
 	}
 	return remaining, nil
+}
+
+// sweepIngests aborts the layer writes that killed builds (and commits)
+// left in the content store: ingests named hull-layer-* whose writer is
+// gone. A live writer holds its ingest, and the short wait gives up on it.
+func (b *Builder) sweepIngests(ctx context.Context) {
+	cs := b.images.Content()
+	ingests, err := cs.ListIngests(ctx)
+	if err != nil {
+		return
+	}
+	for _, in := range ingests {
+		if !strings.HasPrefix(in.Ref, "hull-layer-") {
+			continue
+		}
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		w, err := cs.Ingest(wctx, in.Ref, "", content.UnknownSize)
+		cancel()
+		if err == nil {
+			w.Abort()
+			w.Close()
+		}
+	}
 }
 
 // releaseHolds removes the hold views of chains other than held.
