@@ -109,7 +109,7 @@ func (b *Builder) Build(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	unlock, err := b.lockShared(ctx)
+	unlock, err := b.lockShared()
 	if err != nil {
 		return Result{}, err
 	}

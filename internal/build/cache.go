@@ -164,7 +164,7 @@ func writeFileAtomic(path string, data []byte) error {
 
 // lockShared takes the build directory's lock shared for a build; prune
 // takes it exclusively, so it never removes what a build is using.
-func (b *Builder) lockShared(ctx context.Context) (func(), error) {
+func (b *Builder) lockShared() (func(), error) {
 	return b.lock(unix.LOCK_SH)
 }
 

@@ -86,7 +86,7 @@ func (bd *build) from(ctx context.Context, i int, meta map[string]string) (*stat
 			return nil, fmt.Errorf("step %d/%d : FROM %s: %w", bd.step, bd.steps, name, err)
 		}
 	}
-	st.args, st.argOrder = map[string]string{}, nil
+	st.args, st.argOrder, st.cmdSet = map[string]string{}, nil, false
 	st.meta = meta
 	if st.id != "" {
 		fmt.Fprintf(bd.out, " ---> %s\n", shortID(st.id))
