@@ -114,14 +114,10 @@ func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *
 		}
 		return err
 	}
-	att, err := eng.Start(ctx, id, engine.StartOptions{Attach: true, Monitor: pending})
+	att, err := eng.Start(ctx, id, engine.StartOptions{Attach: true, Monitor: pending, Removes: o.rm})
 	if err != nil {
 		remove()
 		return docker(err)
-	}
-	if o.rm {
-		// The monitor then leaves the removal to us, unless we fail to.
-		att.WillRemove()
 	}
 	code, err := e.session(ctx, eng, att, sessionOptions{id: id, stdin: o.attach.stdin, tty: o.tty, sigProxy: o.sigProxy,
 		detachKeys: o.detachKeys, noStdout: !o.attach.stdout, noStderr: !o.attach.stderr})

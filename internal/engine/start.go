@@ -33,6 +33,9 @@ type StartOptions struct {
 	// Attach returns an attachment connected before the container's
 	// process starts, so the caller sees all its output.
 	Attach bool
+	// Removes says the caller, attached, removes the container once it
+	// exits (`hull run --rm`): its monitor leaves the removal to it.
+	Removes bool
 	// Monitor, when set, is a monitor started ahead with the same Attach
 	// (PreforkMonitor) that the container is handed to. Start uses it up
 	// if it gets that far; the caller abandons it in any case.
@@ -73,10 +76,12 @@ func (e *Engine) Start(ctx context.Context, ref string, opts StartOptions) (*mon
 		return nil, err
 	}
 	var att *monitor.Attachment
+	cfg := e.monitorConfig(c)
+	cfg.FirstClientRemoves = opts.Attach && opts.Removes
 	if opts.Monitor != nil {
-		att, err = opts.Monitor.Start(e.monitorConfig(c))
+		att, err = opts.Monitor.Start(cfg)
 	} else {
-		att, err = monitor.Start(e.bins.monitor, e.monitorConfig(c), opts.Attach)
+		att, err = monitor.Start(e.bins.monitor, cfg, opts.Attach)
 	}
 	if err != nil {
 		e.detachNetworks(ctx, c)
@@ -170,8 +175,9 @@ func (e *Engine) monitorConfig(c *Container) monitor.Config {
 	}
 	if hc.AutoRemove {
 		// Also when attached: if the attached CLI dies before removing
-		// it, nobody else would. One that said it removes it (`hull run
-		// --rm`) is given the time to, and this runs only if it did not.
+		// it, nobody else would. One that removes it (`hull run --rm`,
+		// StartOptions.Removes) is given the time to, and this runs only
+		// if it did not.
 		cfg.OnExit = []string{e.bins.hull, "--root", e.root, "--exec-root", e.execRoot, "rm", "-f", "-v", c.ID}
 	} else if networked(hc) {
 		// A container that stopped for good gives its addresses and host

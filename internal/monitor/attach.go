@@ -120,13 +120,6 @@ func (a *Attachment) sendInput(stdin io.Reader) {
 	}
 }
 
-// WillRemove tells the monitor that this client removes the container once
-// it has exited, as `hull run --rm` does: the monitor then leaves the
-// removal to it, and does it itself only if the client does not.
-func (a *Attachment) WillRemove() error {
-	return a.send(streamRemoving, nil)
-}
-
 // Resize sets the size of the container's terminal.
 func (a *Attachment) Resize(rows, cols uint16) error {
 	var p [4]byte

@@ -54,6 +54,11 @@ type Config struct {
 	// OnExit is run, detached, once the container is gone for good (the
 	// engine passes `hull rm` for --rm).
 	OnExit []string `json:"onExit,omitempty"`
+	// FirstClientRemoves says the attachment Start makes removes the
+	// container once it exits (`hull run --rm`): if it is still there at
+	// the exit, the monitor gives it the time to before it runs OnExit,
+	// rather than start a second removal beside it.
+	FirstClientRemoves bool `json:"firstClientRemoves,omitempty"`
 	// Events is the events journal; "" records none.
 	Events string `json:"events,omitempty"`
 }

@@ -199,8 +199,9 @@ func (m *monitor) finish() {
 	m.done = true
 }
 
-// removedByClient tells whether an attached client that said it removes
-// the container (`hull run --rm`) did, waiting a while for it: a CLI that
+// removedByClient tells whether the attached client that removes the
+// container (`hull run --rm`, see Config.FirstClientRemoves) did, waiting a
+// while for it: a CLI that
 // got the exit frame removes the container within milliseconds, and one
 // killed before it could leaves the container to OnExit. Running OnExit
 // regardless would start a second hull process beside the first, for

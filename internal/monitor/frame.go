@@ -28,10 +28,6 @@ const (
 	streamStop = 6
 	// streamStopped (monitor) answers streamStop once it is recorded.
 	streamStopped = 7
-	// streamRemoving (client) says the client removes the container once
-	// it exits (`hull run --rm`), so the monitor need not run its own
-	// removal (Config.OnExit) unless the client fails to.
-	streamRemoving = 8
 )
 
 const frameHeader = 8

@@ -286,19 +286,20 @@ func TestNoLogAndSecondStart(t *testing.T) {
 	}
 }
 
-// A client that said it removes the container (`hull run --rm`) and did
+// An attached client that removes the container (`hull run --rm`) and did
 // so spares the monitor its on-exit command; one that did not gets it run
 // after a grace period.
 func TestOnExitLeftToRemovingClient(t *testing.T) {
 	for _, removes := range []bool{true, false} {
 		t.Run(fmt.Sprintf("removes=%v", removes), func(t *testing.T) {
 			cfg := newConfig(t, "true")
+			// The runtime's state lives apart, as the engine keeps it,
+			// since the client removes the whole directory.
+			cfg.RuntimeRoot = filepath.Join(t.TempDir(), "runtime")
 			mark := filepath.Join(t.TempDir(), "on-exit-ran")
 			cfg.OnExit = []string{"/bin/sh", "-c", "touch " + mark}
+			cfg.FirstClientRemoves = true
 			a := start(t, cfg, true)
-			if err := a.WillRemove(); err != nil {
-				t.Fatal(err)
-			}
 			if code, err := a.Stream(context.Background(), nil, io.Discard, io.Discard); err != nil || code != 0 {
 				t.Fatalf("Stream: %d, %v", code, err)
 			}

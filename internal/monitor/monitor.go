@@ -50,8 +50,8 @@ type monitor struct {
 	stops    chan *client
 	activity atomic.Int64 // unix nanoseconds of the last output or input
 
-	// clientRemoves: an attachment that said it removes the container
-	// was there at its exit (see streamRemoving).
+	// clientRemoves: the attachment that removes the container was there
+	// at its exit (see Config.FirstClientRemoves).
 	clientRemoves bool
 
 	stopping     bool          // the user stopped it: no restart
@@ -132,6 +132,9 @@ func run(dir string, attached bool) int {
 		if attached {
 			unix.CloseOnExec(4)
 			first, err = m.inheritedClient(os.NewFile(4, "attach"))
+			if first != nil {
+				first.removes = m.cfg.FirstClientRemoves
+			}
 		}
 		if err == nil {
 			err = m.listen()

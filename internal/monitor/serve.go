@@ -31,7 +31,7 @@ type client struct {
 	closing bool // nothing more is queued; close once the queue is out
 
 	wroteInput bool // reader goroutine only
-	removes    bool // sent streamRemoving; guarded by monitor.clientsMu
+	removes    bool // removes the container (Config.FirstClientRemoves)
 }
 
 // listen binds the attach socket. It is made with raw system calls so the
@@ -145,7 +145,7 @@ func (m *monitor) broadcast(id byte, p []byte) {
 }
 
 // endClients sends every attachment the exit code as its last frame, and
-// notes whether one of them said it removes the container.
+// notes whether the one that removes the container was among them.
 func (m *monitor) endClients(code int) {
 	var p [4]byte
 	binary.BigEndian.PutUint32(p[:], uint32(int32(code)))
@@ -228,10 +228,6 @@ func (c *client) readLoop() {
 			}
 		case streamStop:
 			c.m.stops <- c
-		case streamRemoving:
-			c.m.clientsMu.Lock()
-			c.removes = true
-			c.m.clientsMu.Unlock()
 		}
 	}
 	c.m.removeClient(c)
