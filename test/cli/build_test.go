@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -356,12 +357,12 @@ func TestBuildInterruptAndKill(t *testing.T) {
 	os.WriteFile(tarball, ctx.Bytes(), 0o644)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL} {
 		cmd := exec.Command(hullBin, "--root", root, "build", "-t", "never", tarball)
-		var out bytes.Buffer
+		var out lockedBuffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the RUN step to start", func() bool { return strings.Contains(out.String(), "started") })
+		eventually(t, "the RUN step to start", func() bool { return strings.Contains(out.String(), "\nstarted\n") })
 		cmd.Process.Signal(sig)
 		err := cmd.Wait()
 		if err == nil {
@@ -382,6 +383,24 @@ func TestBuildInterruptAndKill(t *testing.T) {
 			t.Errorf("%v: an interrupted build tagged its image", sig)
 		}
 	}
+}
+
+// lockedBuffer is a bytes.Buffer a command writes while the test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestBuilderPrune(t *testing.T) {
