@@ -2,7 +2,7 @@
 GO ?= go
 PREFIX ?= /usr/local
 
-.PHONY: all build install test test-unit test-conformance bench bench-engine bench-image clean
+.PHONY: all build install test test-unit test-conformance bench bench-engine bench-image bench-net clean
 
 all: build
 
@@ -44,6 +44,11 @@ bench-engine: build
 # pull and unpack of a ~200 MB image against skopeo+umoci and containerd.
 bench-image: build
 	bash bench/image-pull.sh bin/hull
+
+# TCP throughput and connect latency over hull's networks, a bare veth and
+# docker's bridge (needs hyperfine and docker.io; see the script).
+bench-net: build
+	bash bench/net.sh bin
 
 clean:
 	rm -rf bin

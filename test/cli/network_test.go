@@ -79,8 +79,12 @@ func TestNetworkNameResolution(t *testing.T) {
 	if hosts := run(t, root, "exec", "db", "cat", "/etc/hosts"); !strings.Contains(hosts, "\tweb ") {
 		t.Errorf("db's /etc/hosts does not name web, which joined after it:\n%s", hosts)
 	}
-	run(t, root, "rm", "-f", "web")
-	if hosts := run(t, root, "exec", "db", "cat", "/etc/hosts"); strings.Contains(hosts, "web") {
+	run(t, root, "rename", "web", "front")
+	if hosts := run(t, root, "exec", "db", "cat", "/etc/hosts"); !strings.Contains(hosts, "\tfront ") || strings.Contains(hosts, "\tweb ") {
+		t.Errorf("db's /etc/hosts does not follow web's rename to front:\n%s", hosts)
+	}
+	run(t, root, "rm", "-f", "front")
+	if hosts := run(t, root, "exec", "db", "cat", "/etc/hosts"); strings.Contains(hosts, "front") {
 		t.Errorf("db's /etc/hosts still names web after its removal:\n%s", hosts)
 	}
 	// The default bridge resolves no names, as Docker's.
