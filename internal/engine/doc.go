@@ -23,10 +23,13 @@
 //	ROOT/containers/<id>/container.json  the record: configs, image, mounts
 //	ROOT/containers/<id>/state.json      the monitor's: running, exit code...
 //	ROOT/containers/<id>/<id>-json.log   the logs (Docker's json-file format)
+//	ROOT/containers/<id>/shm             the /dev/shm tmpfs of --ipc shareable
 //	ROOT/containers/names/<name>         a symlink to the id: names are unique
 //	ROOT/volumes                         named volumes (package volume)
-//	ROOT/events.log                      the event journal (package events)
-//	EXECROOT                             the runtime's state (tmpfs)
+//	ROOT/networks                        networks, endpoints, IPAM (package network)
+//	ROOT/events/events.log               the event journal (package events)
+//	EXECROOT/runtime                     the runtime's state
+//	EXECROOT/netns/<id>                  a container's network namespace
 //
 // # Concurrency
 //
