@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -493,4 +494,36 @@ func savedConfig(t *testing.T, root, img string) imageConfig {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// Builds in several processes share one root and its cache.
+func TestBuildConcurrent(t *testing.T) {
+	root := engineRoot(t)
+	dir := buildContext(t, map[string]string{
+		"f":          "f\n",
+		"Dockerfile": "FROM busybox\nCOPY f /f\nRUN cat /f > /g\nRUN echo $RANDOM > /r\nCMD [\"cat\", \"/g\"]\n",
+	})
+	var wg sync.WaitGroup
+	results := make([]result, 4)
+	for i := range results {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			results[i] = hull(t, root, nil, "build", "-q", "-t", "conc:"+strconv.Itoa(i), dir)
+		}(i)
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 {
+			t.Fatalf("build %d: exit %d: %s", i, r.code, r.stderr)
+		}
+		if got := run(t, root, "run", "--rm", "--network", "none", "conc:"+strconv.Itoa(i)); got != "f" {
+			t.Errorf("conc:%d printed %q", i, got)
+		}
+	}
+	assertNoBuildLeftovers(t, root)
+	// Once they are done, a rebuild finds everything cached.
+	if out := ok(t, root, "build", dir); strings.Count(out, "Using cache") != 4 {
+		t.Errorf("rebuild after concurrent builds:\n%s", out)
+	}
 }
