@@ -69,9 +69,12 @@ func (b *Builder) Prune(ctx context.Context, all bool) (PruneResult, error) {
 	return res, err
 }
 
-// pruneEntries removes the entries whose chain keep lacks and drops the
-// root label of the layers they made, unless a remaining entry made the
-// same layer. It returns the chains the remaining entries use.
+// pruneEntries removes the entries whose chain keep lacks, then drops the
+// cache's root label from every layer blob no remaining entry lists. Going
+// by what remains rather than by what was removed also releases the layers
+// of entries a later build of the same step replaced, and of a layer two
+// entries made alike only when neither needs it. It returns the chains
+// the remaining entries use.
 func (b *Builder) pruneEntries(ctx context.Context, keep map[string]bool, res *PruneResult) (map[string]string, error) {
 	dir := filepath.Join(b.dir, "cache")
 	ents, err := os.ReadDir(dir)
@@ -79,8 +82,7 @@ func (b *Builder) pruneEntries(ctx context.Context, keep map[string]bool, res *P
 		return nil, err
 	}
 	remaining := map[string]string{}
-	kept := map[digest.Digest]bool{}
-	var released []digest.Digest
+	live := map[digest.Digest]bool{}
 	for _, de := range ents {
 		name, ok := strings.CutSuffix(de.Name(), ".json")
 		if !ok {
@@ -89,27 +91,39 @@ func (b *Builder) pruneEntries(ctx context.Context, keep map[string]bool, res *P
 		e, err := b.readEntry(digest.NewDigestFromEncoded(digest.SHA256, name))
 		if err == nil && e.Chain != "" && keep[e.Chain] {
 			remaining[e.Chain] = ""
-			kept[e.Layer] = true
+			for _, l := range e.Layers {
+				live[l.Digest] = true
+			}
 			continue
-		}
-		if err == nil && e.Layer != "" {
-			released = append(released, e.Layer)
 		}
 		if err := os.Remove(filepath.Join(dir, de.Name())); err != nil && !os.IsNotExist(err) {
 			return nil, err
 		}
 		res.Entries++
 	}
-	for _, l := range released {
-		if kept[l] {
-			continue
+	return remaining, b.releaseLayers(ctx, live)
+}
+
+// releaseLayers drops the cache's root label from the blobs live lacks.
+func (b *Builder) releaseLayers(ctx context.Context, live map[digest.Digest]bool) error {
+	cs := b.images.Content()
+	var drop []digest.Digest
+	err := cs.Walk(ctx, func(info content.Info) error {
+		if info.Labels[content.LabelGCRoot] == gcRootCache && !live[info.Digest] {
+			drop = append(drop, info.Digest)
 		}
-		err := b.images.Content().SetLabels(ctx, l, map[string]string{content.LabelGCRoot: ""})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range drop {
+		err := cs.SetLabels(ctx, d, map[string]string{content.LabelGCRoot: ""})
 		if err != nil && !errdefs.IsNotFound(err) {
-			return nil, err
+			return err
 		}
 	}
-	return remaining, nil
+	return nil
 }
 
 // sweepIngests aborts the layer writes that killed builds (and commits)

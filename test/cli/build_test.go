@@ -421,6 +421,12 @@ func TestBuilderPrune(t *testing.T) {
 			t.Errorf("snapshot %s left after prune -a", s)
 		}
 	}
+	labels, _ := filepath.Glob(filepath.Join(root, "content", "labels", "*", "*.json"))
+	for _, l := range labels {
+		if b, _ := os.ReadFile(l); strings.Contains(string(b), "build-cache") {
+			t.Errorf("a blob is still a build cache root after prune -a: %s", filepath.Base(l))
+		}
+	}
 	// The tagged image is not cache: it still runs.
 	if got := run(t, root, "run", "--rm", "--network", "none", "kept", "cat", "/f", "/x"); got != "f\nx" {
 		t.Errorf("kept image: %q", got)
