@@ -45,9 +45,9 @@
 //
 // lookup checks that the chain and every layer blob are still there, so an
 // entry whose data went (another tool, a crash) is a miss, never a broken
-// image. Prune removes entries, drops the root label of the layers they
-// made, moves the holds to the leaves of what remains and lets the image
-// service collect what is free. Builds hold DIR/lock shared, Prune
+// image. Prune removes entries, drops the root label of every layer no
+// remaining entry lists, moves the holds to the leaves of what remains and
+// lets the image service collect what is free. Builds hold DIR/lock shared, Prune
 // exclusively.
 //
 // # Crashes and interrupts
