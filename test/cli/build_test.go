@@ -533,3 +533,18 @@ func TestBuildConcurrent(t *testing.T) {
 		t.Errorf("rebuild after concurrent builds:\n%s", out)
 	}
 }
+
+// A RUN step is a container as Docker's builder makes one: its own pid
+// namespace, Docker's default capabilities and a seccomp filter.
+func TestBuildRunIsolation(t *testing.T) {
+	root := engineRoot(t)
+	dir := buildContext(t, map[string]string{"Dockerfile": `FROM busybox
+RUN echo "pid=$$"; grep -E '^(CapEff|Seccomp):' /proc/self/status; ip -o link | wc -l
+`})
+	out := ok(t, root, "build", dir)
+	for _, want := range []string{"\npid=1\n", "\nCapEff:\t00000000a80425fb\n", "\nSeccomp:\t2\n", "\n1\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("RUN output lacks %q (own pid namespace, Docker's capabilities, seccomp, lo only):\n%s", want, out)
+		}
+	}
+}
