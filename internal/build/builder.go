@@ -195,7 +195,7 @@ func (bd *build) finish(ctx context.Context, st *state) (Result, error) {
 		return Result{}, err
 	}
 	svc := bd.b.images
-	target, id, err := svc.WriteBuildManifest(ctx, raw, final.layers, nil, nil)
+	target, id, err := svc.WriteBuildManifest(ctx, raw, final.layers)
 	if err != nil {
 		return Result{}, err
 	}

@@ -87,13 +87,10 @@ func (s *Service) CommitBuildLayer(ctx context.Context, key, parentChain string)
 }
 
 // WriteBuildManifest stores a config blob and a manifest naming it and
-// layers, labelled so that the manifest keeps them from GC, and returns
-// the manifest's descriptor and the config's digest. labels are added to
-// the manifest's (content.LabelGCRoot to make it a root); annotations go
-// into the manifest itself, which gives a cache's manifest a digest of its
-// own, apart from the image's.
-func (s *Service) WriteBuildManifest(ctx context.Context, config []byte, layers []ocispec.Descriptor,
-	annotations, labels map[string]string) (ocispec.Descriptor, digest.Digest, error) {
+// layers, labelled so that the manifest keeps them from GC once something
+// keeps the manifest (TagBuild), and returns the manifest's descriptor and
+// the config's digest, the image ID.
+func (s *Service) WriteBuildManifest(ctx context.Context, config []byte, layers []ocispec.Descriptor) (ocispec.Descriptor, digest.Digest, error) {
 	cfgDesc, err := s.writeJSON(ctx, ocispec.MediaTypeImageConfig, json.RawMessage(config), nil)
 	if err != nil {
 		return ocispec.Descriptor{}, "", fmt.Errorf("writing image config: %w", err)
@@ -101,16 +98,13 @@ func (s *Service) WriteBuildManifest(ctx context.Context, config []byte, layers 
 	if layers == nil {
 		layers = []ocispec.Descriptor{}
 	}
-	m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest, Config: cfgDesc, Layers: layers, Annotations: annotations}
+	m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest, Config: cfgDesc, Layers: layers}
 	m.SchemaVersion = 2
-	all := map[string]string{content.LabelGCRefPrefix + "config": cfgDesc.Digest.String()}
+	labels := map[string]string{content.LabelGCRefPrefix + "config": cfgDesc.Digest.String()}
 	for i, l := range layers {
-		all[content.LabelGCRefPrefix+"layer."+strconv.Itoa(i)] = l.Digest.String()
+		labels[content.LabelGCRefPrefix+"layer."+strconv.Itoa(i)] = l.Digest.String()
 	}
-	for k, v := range labels {
-		all[k] = v
-	}
-	target, err := s.writeJSON(ctx, ocispec.MediaTypeImageManifest, m, all)
+	target, err := s.writeJSON(ctx, ocispec.MediaTypeImageManifest, m, labels)
 	if err != nil {
 		return ocispec.Descriptor{}, "", fmt.Errorf("writing image manifest: %w", err)
 	}
