@@ -14,7 +14,8 @@
 //   - state: what a step leaves behind: an image config, its layers, the
 //     committed snapshot holding them (the chain) and the cache key.
 //   - work: the temporary things one step needs (a snapshot, its mount, a
-//     runtime container), kept under ROOT/build/work/ID while the step runs.
+//     runtime container and its cgroup), named by an ID and recorded as
+//     DIR/work/ID while the step runs (DIR is Config.Dir, ROOT/build).
 //
 // How a step changing the filesystem runs: a writable snapshot is prepared
 // on the previous state's chain and mounted; RUN starts a container on it
@@ -47,15 +48,17 @@
 // entry whose data went (another tool, a crash) is a miss, never a broken
 // image. Prune removes entries, drops the root label of every layer no
 // remaining entry lists, moves the holds to the leaves of what remains and
-// lets the image service collect what is free. Builds hold DIR/lock shared, Prune
-// exclusively.
+// lets the image service collect what is free. Builds hold DIR/lock
+// shared, Prune exclusively.
 //
 // # Crashes and interrupts
 //
-// Every work directory holds a file its build keeps flocked. Interrupts
-// (the caller's context) end the running container and undo the step; after
-// a kill -9 the next build, `hull builder prune` or `hull system prune` finds
-// the work directories whose lock is free and removes what they name: the
-// runtime container, mounts and snapshots. Nothing is tagged until the last
-// step succeeded.
+// Every work directory, and every unpacked tarball context (DIR/tmp), holds
+// a file its build keeps flocked. Interrupts (the caller's context) end the
+// running container and undo the step; after a kill -9 the next build,
+// `hull builder prune` or `hull system prune` finds the directories whose
+// lock is free and removes what they name: the runtime container (through
+// its cgroup if it was caught half-made), mounts and snapshots. Prune also
+// aborts the layer ingests whose writer died. Nothing is tagged until the
+// last step succeeded.
 package build
