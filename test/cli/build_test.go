@@ -547,4 +547,10 @@ RUN echo "pid=$$"; grep -E '^(CapEff|Seccomp):' /proc/self/status; ip -o link | 
 			t.Errorf("RUN output lacks %q (own pid namespace, Docker's capabilities, seccomp, lo only):\n%s", want, out)
 		}
 	}
+	// --network host shares the host's interfaces (a step of its own: the
+	// network is not part of the cache key, as in Docker).
+	host := ok(t, root, "build", "--no-cache", "--network", "host", dir)
+	if strings.Contains(host, "\n1\n") {
+		t.Errorf("--network host: the step saw only lo:\n%s", host)
+	}
 }
