@@ -169,3 +169,33 @@ func (b *Builder) releaseHolds(ctx context.Context, held map[string]bool) error 
 	}
 	return nil
 }
+
+// Usage is what the build cache holds, for `hull system df`.
+type Usage struct {
+	// Entries counts the cached steps.
+	Entries int
+	// Size totals the layer blobs the cache keeps alive of its own (the
+	// compressed layers its steps made).
+	Size int64
+}
+
+// DiskUsage counts the cache's entries and the size of its layers.
+func (b *Builder) DiskUsage(ctx context.Context) (Usage, error) {
+	var u Usage
+	ents, err := os.ReadDir(filepath.Join(b.dir, "cache"))
+	if err != nil {
+		return u, err
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".json") {
+			u.Entries++
+		}
+	}
+	err = b.images.Content().Walk(ctx, func(info content.Info) error {
+		if info.Labels[content.LabelGCRoot] == gcRootCache {
+			u.Size += info.Size
+		}
+		return nil
+	})
+	return u, err
+}
