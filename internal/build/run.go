@@ -198,13 +198,6 @@ func (bd *build) runContainer(ctx context.Context, w *work, st *state, argv, arg
 		copied.Wait()
 		return fmt.Errorf("creating the step's container: %w", err)
 	}
-	if bd.opts.Network == "none" {
-		if err := loopbackUp(c.Pid()); err != nil {
-			c.Delete(true)
-			copied.Wait()
-			return err
-		}
-	}
 	code, err := startAndWait(ctx, c)
 	copied.Wait()
 	if err != nil {

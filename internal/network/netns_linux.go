@@ -8,6 +8,8 @@ import (
 	"runtime"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/netif"
 )
 
 // createNetns makes a new network namespace with its loopback up and
@@ -49,31 +51,9 @@ func unshareNetns(path string) error {
 	if err := unix.Mount(self, path, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("mounting network namespace at %s: %w", path, err)
 	}
-	if err := loopbackUp(); err != nil {
+	if err := netif.Up("lo"); err != nil {
 		unix.Unmount(path, unix.MNT_DETACH)
 		return err
-	}
-	return nil
-}
-
-// loopbackUp sets lo up in the calling thread's network namespace, which
-// saves running CNI's loopback plugin (a process) per container.
-func loopbackUp() error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("setting lo up: %w", err)
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq("lo")
-	if err != nil {
-		return err
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("setting lo up: %w", err)
-	}
-	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
-	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
-		return fmt.Errorf("setting lo up: %w", err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/hullrt/hull/internal/netif"
 	"github.com/hullrt/hull/internal/rootfs"
 	"github.com/hullrt/hull/internal/seccomp"
 )
@@ -98,6 +99,11 @@ func (cfg *initConfig) initContainer(conn *syncConn) error {
 	if cfg.Process.Terminal {
 		if _, err := unix.Setsid(); err != nil {
 			return fmt.Errorf("setsid: %w", err)
+		}
+	}
+	if spec.Annotations[netif.LoopbackAnnotation] == "up" && hasNamespace(spec, specs.NetworkNamespace) {
+		if err := netif.Up("lo"); err != nil {
+			return err
 		}
 	}
 	if cfg.CgroupNS {

@@ -6,6 +6,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/netif"
 )
 
 // Options is everything `hull run` and `hull create` accept that shapes the
@@ -248,6 +250,9 @@ func (g *generator) annotations() error {
 		a[AnnotationStopSignal] = name
 	}
 	a[AnnotationManager] = "hull"
+	if g.opts.NetworkMode == "none" {
+		a[netif.LoopbackAnnotation] = "up"
+	}
 	g.spec.Annotations = a
 	return nil
 }

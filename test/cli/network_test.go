@@ -356,3 +356,14 @@ func TestNetworkStopReleases(t *testing.T) {
 		t.Errorf("port after restart: %q", got)
 	}
 }
+
+// --network none gives a container its own namespace with only a working
+// loopback, as Docker's does.
+func TestNetworkNoneLoopback(t *testing.T) {
+	root := engineRoot(t)
+	got := run(t, root, "run", "--rm", "--network", "none", "busybox", "sh", "-c",
+		"ls /sys/class/net; nc -l -p 7000 -e echo pong & sleep 0.3; nc -w 5 127.0.0.1 7000")
+	if got != "lo\npong" {
+		t.Errorf("--network none: %q, want only lo, answering on 127.0.0.1", got)
+	}
+}
