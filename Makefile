@@ -2,7 +2,7 @@
 GO ?= go
 PREFIX ?= /usr/local
 
-.PHONY: all build install test test-unit test-conformance bench bench-engine bench-image bench-net clean
+.PHONY: all build install test test-unit test-conformance bench bench-engine bench-image bench-net bench-build clean
 
 all: build
 
@@ -49,6 +49,10 @@ bench-image: build
 # docker's bridge (needs hyperfine and docker.io; see the script).
 bench-net: build
 	bash bench/net.sh bin
+
+# a multi-stage Dockerfile, cold and fully cached, against buildah.
+bench-build: build
+	bash bench/build.sh bin
 
 clean:
 	rm -rf bin

@@ -106,5 +106,14 @@ func runDF(ctx context.Context, e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 10, 1, 3, ' ', 0)
 	fmt.Fprintln(tw, "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE")
 	fmt.Fprintf(tw, "Images\t%d\t%d\t%s\t%s (%d%%)\n", u.Images, 0, humanSize(size), humanSize(u.Reclaimable), pct)
+	b, err := e.builder()
+	if err != nil {
+		return err
+	}
+	bu, err := b.DiskUsage(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(tw, "Build Cache\t%d\t0\t%s\t%s\n", bu.Entries, humanSize(bu.Size), humanSize(bu.Size))
 	return tw.Flush()
 }

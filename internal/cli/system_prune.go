@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hullrt/hull/internal/network"
 	"github.com/hullrt/hull/internal/volume"
 )
 
 // runSystemPrune is `hull system prune [-a] [--volumes] [-f]`: stopped
-// containers, then (with --volumes) anonymous volumes no container uses,
-// then the image data no image needs (with -a, every image no container
-// uses). Like Docker it asks first unless -f.
+// containers, networks no container uses, then (with --volumes) anonymous
+// volumes no container uses, then the build cache and the image data no
+// image needs (with -a, every image no container uses). Like Docker it
+// asks first unless -f.
 func runSystemPrune(ctx context.Context, e *env, args []string) error {
 	var force, all, volumes bool
 	fs := e.newFlags("system prune")
@@ -39,6 +41,20 @@ func runSystemPrune(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "Deleted Containers:")
 		for _, id := range crep.ContainersDeleted {
 			fmt.Fprintln(e.stdout, id)
+		}
+	}
+	ns, err := e.networks()
+	if err != nil {
+		return err
+	}
+	gone, err := ns.Prune(func(*network.Network) bool { return true })
+	if err != nil {
+		return docker(err)
+	}
+	if len(gone) > 0 {
+		fmt.Fprintln(e.stdout, "Deleted Networks:")
+		for _, name := range gone {
+			fmt.Fprintln(e.stdout, name)
 		}
 	}
 	var reclaimed uint64

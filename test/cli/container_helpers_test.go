@@ -89,6 +89,9 @@ func removeRoot(t *testing.T, root string) {
 	for _, id := range ids {
 		assertGone(t, root, id)
 	}
+	// The networks' host side (bridges, rules) goes too; it would only be
+	// collected at some later bring-up once the root is gone.
+	hull(t, root, nil, "network", "prune", "-f")
 	// Unmount whatever a failure left, so that removing the root cannot
 	// reach through a mount.
 	for _, m := range mountsUnder(root) {
