@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -177,29 +176,11 @@ func (e *env) builder() (*build.Builder, error) {
 	}
 	execRoot := e.g.execRoot
 	if execRoot == "" {
-		execRoot = filepath.Join(e.g.root, "exec")
-		if filepath.Clean(e.g.root) == engine.DefaultRoot {
-			execRoot = engine.DefaultExecRoot
-		}
+		execRoot = engine.ExecRootFor(e.g.root)
 	}
 	return build.New(svc, build.Config{
 		Dir:         filepath.Join(e.g.root, "build"),
 		RuntimeRoot: filepath.Join(execRoot, "build"),
-		Self:        helperBinary("hull-monitor"),
+		Self:        engine.FindBinary("hull-monitor"),
 	})
-}
-
-// helperBinary finds one of hull's programs as the engine does: beside
-// this executable, else on $PATH.
-func helperBinary(name string) string {
-	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	return name
 }

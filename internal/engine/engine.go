@@ -53,10 +53,7 @@ func Open(opts Options) (*Engine, error) {
 		opts.Root = DefaultRoot
 	}
 	if opts.ExecRoot == "" {
-		opts.ExecRoot = filepath.Join(opts.Root, "exec")
-		if filepath.Clean(opts.Root) == DefaultRoot {
-			opts.ExecRoot = DefaultExecRoot
-		}
+		opts.ExecRoot = ExecRootFor(opts.Root)
 	}
 	e := &Engine{root: opts.Root, execRoot: opts.ExecRoot}
 	e.bins = binaries{
@@ -104,12 +101,27 @@ func (e *Engine) Volumes() *volume.Store { return e.volumes }
 // Events is the event journal every hull process appends to.
 func (e *Engine) Events() *events.Journal { return e.events }
 
-// findBinary resolves a helper program: the given path, else name beside the
-// running executable (an installed or freshly built hull), else $PATH.
+// ExecRootFor is the exec root that goes with root when none is given:
+// DefaultExecRoot for the default root, ROOT/exec for any other, so that
+// engines with their own roots share nothing.
+func ExecRootFor(root string) string {
+	if filepath.Clean(root) == DefaultRoot {
+		return DefaultExecRoot
+	}
+	return filepath.Join(root, "exec")
+}
+
+// findBinary resolves a helper program: the given path, else FindBinary.
 func findBinary(given, name string) string {
 	if given != "" {
 		return given
 	}
+	return FindBinary(name)
+}
+
+// FindBinary finds one of hull's programs: beside the running executable
+// (an installed or freshly built hull), else on $PATH, else name itself.
+func FindBinary(name string) string {
 	if self, err := os.Executable(); err == nil {
 		p := filepath.Join(filepath.Dir(self), name)
 		if _, err := os.Stat(p); err == nil {

@@ -122,17 +122,7 @@ func (s *Service) TagBuild(ctx context.Context, name string, target ocispec.Desc
 	if err := s.content.SetLabels(ctx, target.Digest, map[string]string{content.LabelGCRoot: labelImageRoot}); err != nil {
 		return image.Image{}, err
 	}
-	old, oldErr := s.records.Get(ctx, ref.String())
-	img, err := s.records.Put(ctx, image.Image{Name: ref.String(), Target: target, ID: id})
-	if err != nil {
-		return image.Image{}, fmt.Errorf("naming image %s: %w", ref, err)
-	}
-	if oldErr == nil && old.Target.Digest != target.Digest {
-		if err := s.releaseTarget(ctx, old.Target.Digest); err != nil {
-			return img, err
-		}
-	}
-	return img, nil
+	return s.nameImage(ctx, ref, target, id)
 }
 
 // HoldChain makes the view snapshot name on chain, which keeps chain's

@@ -105,14 +105,19 @@ func (s *Service) writeImage(ctx context.Context, name string, cfg ocispec.Image
 	if err != nil {
 		return image.Image{}, fmt.Errorf("writing image manifest: %w", err)
 	}
+	return s.nameImage(ctx, ref, target, cfgDesc.Digest)
+}
+
+// nameImage points the record ref at the manifest target (of the image
+// id). The manifest the name pointed at before stays a root only if
+// another name still points at it.
+func (s *Service) nameImage(ctx context.Context, ref image.Reference, target ocispec.Descriptor, id digest.Digest) (image.Image, error) {
 	old, oldErr := s.records.Get(ctx, ref.String())
-	img, err := s.records.Put(ctx, image.Image{Name: ref.String(), Target: target, ID: cfgDesc.Digest})
+	img, err := s.records.Put(ctx, image.Image{Name: ref.String(), Target: target, ID: id})
 	if err != nil {
 		return image.Image{}, fmt.Errorf("naming image %s: %w", ref, err)
 	}
 	if oldErr == nil && old.Target.Digest != target.Digest {
-		// The name moved on; the old manifest stays a root only if
-		// another name still points at it.
 		if err := s.releaseTarget(ctx, old.Target.Digest); err != nil {
 			return img, err
 		}
