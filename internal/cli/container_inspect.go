@@ -18,19 +18,20 @@ type inspectOptions struct {
 }
 
 // runInspectAny is `hull inspect`: each name is looked up as a container,
-// then as an image (or only as what --type says), as Docker does.
+// then as an image, a network, a volume (or only as what --type says), as
+// Docker does.
 func runInspectAny(ctx context.Context, e *env, args []string) error {
 	var o inspectOptions
 	fs := e.newFlags("inspect")
 	fs.String(&o.format, "f", "format", "Format output using a Go template")
 	fs.Bool(&o.size, "s", "size", "Display total file sizes if the type is container")
-	fs.String(&o.kind, "", "type", "Only inspect objects of the given type (container, image or volume)")
+	fs.String(&o.kind, "", "type", "Only inspect objects of the given type (container, image, network or volume)")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	switch o.kind {
-	case "", "container", "image", "volume":
+	case "", "container", "image", "network", "volume":
 	default:
 		return fmt.Errorf("%q is not a valid value for --type", o.kind)
 	}
@@ -111,8 +112,21 @@ func inspectObject(ctx context.Context, e *env, eng *engine.Engine, o inspectOpt
 			return v, err
 		}
 	}
-	if o.kind == "volume" {
-		return inspectVolume(eng, name)
+	if o.kind == "" || o.kind == "network" {
+		ns, err := e.networks()
+		if err != nil {
+			return nil, err
+		}
+		v, err := ns.Inspect(name)
+		if err == nil || o.kind == "network" {
+			return v, err
+		}
+	}
+	if o.kind == "" || o.kind == "volume" {
+		v, err := inspectVolume(eng, name)
+		if err == nil || o.kind == "volume" {
+			return v, err
+		}
 	}
 	return nil, fmt.Errorf("no such object: %s", name)
 }

@@ -248,33 +248,7 @@ func runNetworkInspect(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := needArgs("network inspect", 1, pos); err != nil {
-		return err
-	}
-	ns, err := e.networks()
-	if err != nil {
-		return err
-	}
-	var found []any
-	var failed []error
-	for _, ref := range pos {
-		r, err := ns.Inspect(ref)
-		if err != nil {
-			failed = append(failed, err)
-			continue
-		}
-		found = append(found, r)
-	}
-	if err := printValues(e, format, found); err != nil {
-		return err
-	}
-	for _, err := range failed {
-		fmt.Fprintf(e.stderr, "hull: %s\n", oneLine(docker(err)))
-	}
-	if len(failed) > 0 {
-		return exitStatus(1)
-	}
-	return nil
+	return inspectObjects(ctx, e, "network inspect", inspectOptions{kind: "network", format: format}, pos)
 }
 
 // runNetworkRm is `hull network rm`: a network with containers is refused,
