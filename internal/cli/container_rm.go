@@ -65,13 +65,7 @@ func runContainerPrune(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return docker(err)
 	}
-	if len(rep.ContainersDeleted) > 0 {
-		fmt.Fprintln(e.stdout, "Deleted Containers:")
-		for _, id := range rep.ContainersDeleted {
-			fmt.Fprintln(e.stdout, id)
-		}
-		fmt.Fprintln(e.stdout)
-	}
+	listDeleted(e.stdout, "Containers", rep.ContainersDeleted)
 	fmt.Fprintf(e.stdout, "Total reclaimed space: %s\n", humanSize(int64(rep.SpaceReclaimed)))
 	return nil
 }

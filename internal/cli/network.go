@@ -315,12 +315,7 @@ func runNetworkPrune(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return docker(err)
 	}
-	if len(gone) > 0 {
-		fmt.Fprintln(e.stdout, "Deleted Networks:")
-		for _, name := range gone {
-			fmt.Fprintln(e.stdout, name)
-		}
-	}
+	listDeleted(e.stdout, "Networks", gone)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/hullrt/hull/internal/network"
 	"github.com/hullrt/hull/internal/volume"
@@ -29,6 +30,12 @@ func runSystemPrune(ctx context.Context, e *env, args []string) error {
 	if !force && !e.confirm(all) {
 		return fmt.Errorf("system prune cancelled (no terminal to confirm on; use -f)")
 	}
+	return systemPrune(ctx, e, all, volumes)
+}
+
+// systemPrune prunes, in Docker's order, what `system prune` covers and
+// prints what went.
+func systemPrune(ctx context.Context, e *env, all, volumes bool) error {
 	eng, err := e.engine()
 	if err != nil {
 		return err
@@ -37,12 +44,7 @@ func runSystemPrune(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return docker(err)
 	}
-	if len(crep.ContainersDeleted) > 0 {
-		fmt.Fprintln(e.stdout, "Deleted Containers:")
-		for _, id := range crep.ContainersDeleted {
-			fmt.Fprintln(e.stdout, id)
-		}
-	}
+	listDeleted(e.stdout, "Containers", crep.ContainersDeleted)
 	ns, err := e.networks()
 	if err != nil {
 		return err
@@ -51,25 +53,15 @@ func runSystemPrune(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return docker(err)
 	}
-	if len(gone) > 0 {
-		fmt.Fprintln(e.stdout, "Deleted Networks:")
-		for _, name := range gone {
-			fmt.Fprintln(e.stdout, name)
-		}
-	}
-	var reclaimed uint64
+	listDeleted(e.stdout, "Networks", gone)
+	var reclaimed int64
 	if volumes {
 		vrep, err := eng.Volumes().Prune(ctx, volume.PruneOptions{})
 		if err != nil {
 			return docker(err)
 		}
-		if len(vrep.VolumesDeleted) > 0 {
-			fmt.Fprintln(e.stdout, "Deleted Volumes:")
-			for _, n := range vrep.VolumesDeleted {
-				fmt.Fprintln(e.stdout, n)
-			}
-		}
-		reclaimed += vrep.SpaceReclaimed
+		listDeleted(e.stdout, "Volumes", vrep.VolumesDeleted)
+		reclaimed += int64(vrep.SpaceReclaimed)
 	}
 	if all {
 		if err := untagAll(ctx, e); err != nil {
@@ -91,6 +83,19 @@ func runSystemPrune(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Total reclaimed space: %s\n", humanSize(int64(reclaimed)+bres.Bytes+res.Bytes))
+	fmt.Fprintf(e.stdout, "Total reclaimed space: %s\n", humanSize(reclaimed+bres.Bytes+res.Bytes))
 	return nil
+}
+
+// listDeleted lists what a prune removed under Docker's "Deleted KIND:"
+// header and a blank line, or nothing when nothing went.
+func listDeleted(w io.Writer, kind string, names []string) {
+	if len(names) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Deleted %s:\n", kind)
+	for _, n := range names {
+		fmt.Fprintln(w, n)
+	}
+	fmt.Fprintln(w)
 }

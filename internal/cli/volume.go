@@ -225,13 +225,7 @@ func runVolumePrune(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return docker(err)
 	}
-	if len(rep.VolumesDeleted) > 0 {
-		fmt.Fprintln(e.stdout, "Deleted Volumes:")
-		for _, name := range rep.VolumesDeleted {
-			fmt.Fprintln(e.stdout, name)
-		}
-		fmt.Fprintln(e.stdout)
-	}
+	listDeleted(e.stdout, "Volumes", rep.VolumesDeleted)
 	fmt.Fprintf(e.stdout, "Total reclaimed space: %s\n", humanSize(int64(rep.SpaceReclaimed)))
 	return nil
 }
