@@ -19,6 +19,7 @@ import (
 
 	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/images"
+	"github.com/hullrt/hull/internal/proc"
 	"github.com/hullrt/hull/internal/runtime"
 	"github.com/hullrt/hull/internal/spec"
 )
@@ -220,24 +221,14 @@ func startAndWait(ctx context.Context, c *runtime.Container) (int, error) {
 	}
 	stop := context.AfterFunc(ctx, func() { c.Signal(unix.SIGKILL, true) })
 	defer stop()
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return 0, fmt.Errorf("waiting for the step's container: %w", err)
-		}
-		break
+	ws, err := proc.Wait(pid)
+	if err != nil {
+		return 0, fmt.Errorf("waiting for the step's container: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
-	}
-	return ws.ExitStatus(), nil
+	return proc.ExitStatus(ws), nil
 }
 
 // cgroupParent holds the RUN steps' cgroups, one per step named by its

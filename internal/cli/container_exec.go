@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hullrt/hull/internal/engine"
+	"github.com/hullrt/hull/internal/proc"
 )
 
 // execOptions are `hull exec`'s flags.
@@ -203,19 +204,9 @@ func forwardSignals(pid int) (stop func()) {
 // waitPid waits for the child pid and returns its exit status as a shell
 // reports it: the code, or 128+n when signal n killed it.
 func waitPid(pid int) (int, error) {
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return -1, err
-		}
-		break
+	ws, err := proc.Wait(pid)
+	if err != nil {
+		return -1, err
 	}
-	if ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
-	}
-	return ws.ExitStatus(), nil
+	return proc.ExitStatus(ws), nil
 }

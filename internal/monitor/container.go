@@ -259,15 +259,6 @@ func (m *monitor) removeStale() {
 	}
 }
 
-// exitStatus is the shell's convention for how a process ended: its exit
-// code, or 128+n when signal n killed it.
-func exitStatus(ws unix.WaitStatus) int {
-	if ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return ws.ExitStatus()
-}
-
 // parseResize reads a resize frame's payload.
 func parseResize(p []byte) (rows, cols uint16, ok bool) {
 	if len(p) != 4 {

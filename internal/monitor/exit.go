@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/proc"
 )
 
 // loop watches over the container until it is gone for good, and returns
@@ -50,7 +52,7 @@ func (m *monitor) reap() {
 			return
 		}
 		if pid == m.pid && (ws.Exited() || ws.Signaled()) {
-			m.exited(exitStatus(ws))
+			m.exited(proc.ExitStatus(ws))
 		}
 	}
 }
@@ -65,8 +67,8 @@ func (m *monitor) exited(code int) {
 	oom := oomKilled(m.cfg.RuntimeRoot, m.cfg.ID) // before Delete removes the cgroup
 	// The exit is recorded and told before the runtime's container is
 	// deleted: `hull run` goes on at once, and its removal overlaps with
-	// the deletion (Delete is locked, so whichever comes second finds it
-	// done).
+	// the deletion (`hull rm` deletes a runtime container left over last,
+	// and Delete is locked, so whichever comes second finds it done).
 	m.recordExit(code, oom, "")
 	// With one P, the clients' writers would only run once the deletion
 	// below returns: let them send the exit frame first.
@@ -200,12 +202,11 @@ func (m *monitor) finish() {
 }
 
 // removedByClient tells whether the attached client that removes the
-// container (`hull run --rm`, see Config.FirstClientRemoves) did, waiting a
-// while for it: a CLI that
-// got the exit frame removes the container within milliseconds, and one
-// killed before it could leaves the container to OnExit. Running OnExit
-// regardless would start a second hull process beside the first, for
-// nothing but contention.
+// container (`hull run --rm`, see Config.FirstClientRemoves) did, waiting
+// a while for it: a CLI that got the exit frame removes the container
+// within milliseconds, and one killed before it could leaves it to OnExit.
+// Running OnExit regardless would start a second hull process beside the
+// first, for nothing but contention.
 func (m *monitor) removedByClient() bool {
 	if !m.clientRemoves {
 		return false

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/hullrt/hull/internal/proc"
 	hullrt "github.com/hullrt/hull/internal/runtime"
 )
 
@@ -136,22 +137,9 @@ func waitForwarding(pid int, sigs chan os.Signal, tty *ttyRelay) int {
 	}()
 	// No signal.Stop: it waits for the signal loop to go idle, which took
 	// milliseconds, and run exits right after anyway.
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return 255
-		}
-		return exitStatus(ws)
+	ws, err := proc.Wait(pid)
+	if err != nil {
+		return 255
 	}
-}
-
-func exitStatus(ws unix.WaitStatus) int {
-	if ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return ws.ExitStatus()
+	return proc.ExitStatus(ws)
 }

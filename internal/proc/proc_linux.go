@@ -1,7 +1,7 @@
-// Package proc reads what hull needs to know about a process from /proc:
-// whether a pid is still the process hull started. A pid alone is not
+// Package proc is what hull needs to know about its processes: from /proc,
+// whether a pid is still the process hull started (a pid alone is not
 // enough, since the kernel reuses it once its process is reaped; the pid
-// together with the process's start time is.
+// together with the process's start time is), and how a child ended.
 package proc
 
 import (

@@ -278,6 +278,5 @@ func namespacePaths(spec *specs.Spec, pid int) map[specs.LinuxNamespaceType]stri
 
 func killAndReap(pid int) {
 	unix.Kill(pid, unix.SIGKILL)
-	var ws unix.WaitStatus
-	unix.Wait4(pid, &ws, 0, nil)
+	proc.Wait(pid)
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hullrt/hull/internal/cgroups"
+	"github.com/hullrt/hull/internal/proc"
 )
 
 // nsFlags maps the spec's namespace types to clone flags, in the order the
@@ -155,7 +156,7 @@ func (r *Runtime) spawn(req *spawnRequest) (_ *spawned, err error) {
 		return nil, fmt.Errorf("sending bootstrap: %w", err)
 	}
 	pid, bornInV2, err := r.followPreamble(intermediate, &boot, conn)
-	if ws, werr := wait(intermediate); err == nil && (werr != nil || ws != 0) {
+	if ws, werr := proc.Wait(intermediate); err == nil && (werr != nil || ws != 0) {
 		err = fmt.Errorf("namespace setup failed: %v", exitDescription(ws, werr))
 	}
 	reaped = true
@@ -173,9 +174,7 @@ func (r *Runtime) spawn(req *spawnRequest) (_ *spawned, err error) {
 	}
 	if err != nil {
 		if pid > 0 {
-			unix.Kill(pid, unix.SIGKILL)
-			var ws unix.WaitStatus
-			unix.Wait4(pid, &ws, 0, nil)
+			killAndReap(pid)
 		}
 		return nil, err
 	}
@@ -225,17 +224,6 @@ func (r *Runtime) startSelf(dir string, env []string, files []*os.File) (int, er
 	pid, err := syscall.ForkExec(r.Self, []string{r.Self, r.InitArg}, &syscall.ProcAttr{Dir: dir, Env: env, Files: fds})
 	goruntime.KeepAlive(files)
 	return pid, err
-}
-
-// wait reaps the child pid and returns its raw wait status.
-func wait(pid int) (unix.WaitStatus, error) {
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if err != unix.EINTR {
-			return ws, err
-		}
-	}
 }
 
 // exitDescription says how a process ended, as os/exec's ExitError does.
