@@ -126,20 +126,17 @@ func exitWith(code int, err error) error {
 // runAttach is `hull attach`: hull's stdio joined to a running container's.
 func runAttach(ctx context.Context, e *env, args []string) error {
 	var noStdin bool
-	sigProxy, detachKeys := true, defaultDetachKeys
+	var keys []byte
+	sigProxy := true
 	fs := e.newFlags("attach")
 	fs.Bool(&noStdin, "", "no-stdin", "Do not attach STDIN")
-	fs.String(&detachKeys, "", "detach-keys", "Override the key sequence for detaching a container")
+	fs.detachKeys(&keys)
 	fs.Bool(&sigProxy, "", "sig-proxy", "Proxy all received signals to the process (default true)")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	if err := exactArgs("attach", 1, pos); err != nil {
-		return err
-	}
-	keys, err := parseDetachKeys(detachKeys)
-	if err != nil {
 		return err
 	}
 	eng, err := e.engine()

@@ -20,8 +20,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	addRunFlags(fs, &o)
 	fs.Bool(&o.detach, "d", "detach", "Run container in background and print container ID")
 	fs.Bool(&o.sigProxy, "", "sig-proxy", "Proxy received signals to the process (default true)")
-	detachKeys := defaultDetachKeys
-	fs.String(&detachKeys, "", "detach-keys", "Override the key sequence for detaching a container")
+	fs.detachKeys(&o.detachKeys)
 	var streams []string
 	fs.Strings(&streams, "a", "attach", "Attach to STDIN, STDOUT or STDERR")
 	pos, err := fs.parseLeading(args)
@@ -31,10 +30,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err := needArgs("run", 1, pos); err != nil {
 		return err
 	}
-	if o.detachKeys, err = parseDetachKeys(detachKeys); err != nil {
-		return err
-	}
-	if o.attach, err = parseAttach(streams, o.detach, o.interactive); err != nil {
+	if o.attach, err = parseAttach(streams, o.detach); err != nil {
 		return err
 	}
 	if o.tty {
@@ -70,15 +66,15 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	return runAttached(ctx, e, eng, c.ID, &o, pending)
 }
 
-// attachStreams are the streams `run -a` joins: by default stdout and
-// stderr, and stdin with -i.
+// attachStreams are the streams `run -a` joins.
 type attachStreams struct{ stdin, stdout, stderr bool }
 
 // parseAttach reads run's -a values as Docker does (case aside, stdin,
-// stdout or stderr; none means all but stdin without -i).
-func parseAttach(streams []string, detach, interactive bool) (attachStreams, error) {
+// stdout or stderr; none means all three). Stdin reaches only a container
+// run with -i.
+func parseAttach(streams []string, detach bool) (attachStreams, error) {
 	if len(streams) == 0 {
-		return attachStreams{stdin: interactive, stdout: true, stderr: true}, nil
+		return attachStreams{stdin: true, stdout: true, stderr: true}, nil
 	}
 	if detach {
 		return attachStreams{}, fmt.Errorf("conflicting options: cannot specify both --attach and --detach")
@@ -119,7 +115,7 @@ func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *
 		remove()
 		return docker(err)
 	}
-	code, err := e.session(ctx, eng, att, sessionOptions{id: id, stdin: o.attach.stdin, tty: o.tty, sigProxy: o.sigProxy,
+	code, err := e.session(ctx, eng, att, sessionOptions{id: id, stdin: o.attach.stdin && o.interactive, tty: o.tty, sigProxy: o.sigProxy,
 		detachKeys: o.detachKeys, noStdout: !o.attach.stdout, noStderr: !o.attach.stderr})
 	proxied := o.sigProxy && !o.tty
 	if err != nil || ctx.Err() != nil && !proxied {

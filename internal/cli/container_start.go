@@ -12,9 +12,9 @@ import (
 // does, exiting with its exit code.
 func runStart(ctx context.Context, e *env, args []string) error {
 	var attach, interactive bool
-	detachKeys := defaultDetachKeys
+	var keys []byte
 	fs := e.newFlags("start")
-	fs.String(&detachKeys, "", "detach-keys", "Override the key sequence for detaching a container")
+	fs.detachKeys(&keys)
 	fs.Bool(&attach, "a", "attach", "Attach STDOUT/STDERR and forward signals")
 	fs.Bool(&interactive, "i", "interactive", "Attach container's STDIN")
 	pos, err := fs.parse(args)
@@ -22,10 +22,6 @@ func runStart(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := needArgs("start", 1, pos); err != nil {
-		return err
-	}
-	keys, err := parseDetachKeys(detachKeys)
-	if err != nil {
 		return err
 	}
 	eng, err := e.engine()

@@ -9,7 +9,27 @@ import (
 )
 
 // defaultDetachKeys is Docker's: ctrl-p then ctrl-q.
-const defaultDetachKeys = "ctrl-p,ctrl-q"
+var defaultDetachKeys = []byte{0x10, 0x11}
+
+// detachKeysValue is --detach-keys, checked as it is given.
+type detachKeysValue []byte
+
+func (v *detachKeysValue) String() string { return "" }
+
+func (v *detachKeysValue) Set(s string) error {
+	keys, err := parseDetachKeys(s)
+	if err == nil {
+		*v = keys
+	}
+	return err
+}
+
+// detachKeys registers --detach-keys on p, which holds Docker's sequence
+// until the flag says otherwise.
+func (f *flagSet) detachKeys(p *[]byte) {
+	*p = defaultDetachKeys
+	f.Var((*detachKeysValue)(p), "", "detach-keys", "Override the key sequence for detaching a container")
+}
 
 // errDetached ends a session the user detached from with the detach keys:
 // hull exits 0 and the container runs on.
