@@ -21,22 +21,16 @@ import (
 // container's directory, and binds it in; a container started with --ipc
 // container:NAME joins NAME's IPC namespace and binds the same tmpfs.
 
-// defaultShmSize is Docker's /dev/shm size.
-const defaultShmSize = 64 << 20
-
 func (e *Engine) shmDir(id string) string { return filepath.Join(e.dir(id), "shm") }
 
 // setIPC fills the spec options' IPC mode and /dev/shm for the record's
-// --ipc: a host tmpfs for "shareable", the donor's for "container:NAME".
+// --ipc: the host tmpfs of a "shareable" one (mounted by prepareBundle),
+// the donor's for "container:NAME".
 func (e *Engine) setIPC(o *spec.Options, c *Container) error {
 	mode := string(c.HostConfig.IpcMode)
 	switch {
 	case mode == string(container.IPCModeShareable):
-		dir := e.shmDir(c.ID)
-		if err := mountShm(dir, c.HostConfig.ShmSize); err != nil {
-			return fmt.Errorf("mounting the shareable /dev/shm: %w", err)
-		}
-		o.IpcMode, o.ShmSource = "private", dir
+		o.ShmSource = e.shmDir(c.ID)
 	case strings.HasPrefix(mode, "container:"):
 		donor, err := e.Lookup(strings.TrimPrefix(mode, "container:"))
 		if err != nil {
@@ -53,20 +47,28 @@ func (e *Engine) setIPC(o *spec.Options, c *Container) error {
 	return nil
 }
 
-// mountShm mounts a tmpfs of size bytes (Docker's 64 MiB for 0) on dir
-// unless one is there already (a restart).
-func mountShm(dir string, size int64) error {
+// mountShm mounts the /dev/shm tmpfs of a container with --ipc shareable
+// (of ShmSize, Docker's 64 MiB for 0) unless it is there already (a
+// restart).
+func (e *Engine) mountShm(c *Container) error {
+	if c.HostConfig.IpcMode != container.IPCModeShareable {
+		return nil
+	}
+	dir, size := e.shmDir(c.ID), c.HostConfig.ShmSize
 	if mounted(dir) {
 		return nil
 	}
 	if size <= 0 {
-		size = defaultShmSize
+		size = spec.DefaultShmSize
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	data := "mode=1777,size=" + strconv.FormatInt(size, 10)
-	return unix.Mount("shm", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, data)
+	if err := unix.Mount("shm", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, data); err != nil {
+		return fmt.Errorf("mounting the shareable /dev/shm: %w", err)
+	}
+	return nil
 }
 
 // unmountShm undoes mountShm; a container that never had one is fine.

@@ -79,13 +79,12 @@ func (e *Engine) Rename(ref, name string) error {
 		return err
 	}
 	e.releaseName(old, c.ID)
+	e.emit(c, "rename", map[string]string{"oldName": "/" + old})
 	// Peers on its networks resolve it by its new name from now on; the
 	// rename stands even if their hosts files cannot follow.
 	if err := e.renameNetworks(c); err != nil {
-		e.emit(c, "rename", map[string]string{"oldName": "/" + old})
 		return fmt.Errorf("renamed, but the hosts files of its networks did not follow: %w", err)
 	}
-	e.emit(c, "rename", map[string]string{"oldName": "/" + old})
 	return nil
 }
 

@@ -99,6 +99,9 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container) error {
 	if err := e.mountRootfs(ctx, c, rootfs); err != nil {
 		return err
 	}
+	if err := e.mountShm(c); err != nil {
+		return err
+	}
 	for _, m := range c.Mounts {
 		if m.Type != "volume" {
 			continue

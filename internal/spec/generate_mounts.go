@@ -10,8 +10,9 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// defaultShmSize is the size of /dev/shm when --shm-size is not given.
-const defaultShmSize = 64 << 20
+// DefaultShmSize is the size of /dev/shm when --shm-size is not given
+// (Docker's 64 MiB).
+const DefaultShmSize = 64 << 20
 
 // mounts lays out the root and the mount list: Docker's defaults, less
 // those a user mount replaces, then the user's mounts parents first.
@@ -122,7 +123,7 @@ func (g *generator) shmMount(m specs.Mount) (specs.Mount, bool, error) {
 	case size < 0:
 		return m, false, invalid("SHM size can not be less than 0")
 	case size == 0:
-		size = defaultShmSize
+		size = DefaultShmSize
 	}
 	switch {
 	case g.opts.IpcMode == "none":
