@@ -74,26 +74,36 @@ func (p *Pending) Start(cfg Config) (*Attachment, error) {
 		p.Abandon()
 		return nil, err
 	}
-	if _, err := p.ready.Write([]byte(cfg.Dir + "\n")); err != nil {
-		p.Abandon()
+	ready, att, pid := p.take()
+	defer ready.Close()
+	if _, err := ready.Write([]byte(cfg.Dir + "\n")); err != nil {
+		closeFile(att)
+		unix.Wait4(pid, nil, unix.WNOHANG, nil)
 		return nil, fmt.Errorf("starting monitor: %w", err)
 	}
-	att, err := finishSpawn(p.ready, p.att, p.pid, cfg.Dir)
-	p.ready.Close()
+	att2, err := finishSpawn(ready, att, pid, cfg.Dir)
 	if err != nil {
 		os.Remove(filepath.Join(cfg.Dir, configFile))
 	}
-	return att, err
+	return att2, err
 }
 
-// Abandon lets the pending monitor go: it reads the end of its socket and
-// exits.
+// Abandon lets the pending monitor go, unless Start used it: the monitor
+// reads the end of its socket and exits.
 func (p *Pending) Abandon() {
-	closeFile(p.ready)
-	closeFile(p.att)
-	if p.pid > 0 {
-		unix.Wait4(p.pid, nil, unix.WNOHANG, nil)
+	ready, att, pid := p.take()
+	closeFile(ready)
+	closeFile(att)
+	if pid > 0 {
+		unix.Wait4(pid, nil, unix.WNOHANG, nil)
 	}
+}
+
+// take hands over what p holds, leaving it used up.
+func (p *Pending) take() (ready, att *os.File, pid int) {
+	ready, att, pid = p.ready, p.att, p.pid
+	p.ready, p.att, p.pid = nil, nil, 0
+	return ready, att, pid
 }
 
 // awaitDir is a pending monitor's wait for its directory, sent by Start on
