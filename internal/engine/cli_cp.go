@@ -30,27 +30,21 @@ import (
 // but the last is resolved; the last too when p ends in "/" or "/.". For a
 // symlink, LinkTarget is where it leads, as a path in the container.
 func (e *Engine) StatPath(ctx context.Context, ref, p string) (container.PathStat, error) {
-	c, err := e.Lookup(ref)
-	if err != nil {
-		return container.PathStat{}, err
-	}
-	var st container.PathStat
-	err = e.inContainerFS(ctx, c, func(root int) error {
-		fd, err := openContainerPath(root, p)
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-		st, err = pathStat(root, fd, p)
-		return err
-	})
-	return st, copyError(err, c, p)
+	return e.atPath(ctx, ref, p, nil)
 }
 
 // CopyFromContainer writes the file or directory at p in the container to
 // w as a tar stream whose entries start with p's last name ("." when p
 // ends in "/."), and returns what StatPath would.
 func (e *Engine) CopyFromContainer(ctx context.Context, ref, p string, w io.Writer) (container.PathStat, error) {
+	return e.atPath(ctx, ref, p, func(fd int, st container.PathStat) error {
+		return writeArchive(w, fd, st.Name)
+	})
+}
+
+// atPath opens p in the container's file system, stats it and, unless fn
+// is nil, hands fn the open file and its stat.
+func (e *Engine) atPath(ctx context.Context, ref, p string, fn func(fd int, st container.PathStat) error) (container.PathStat, error) {
 	c, err := e.Lookup(ref)
 	if err != nil {
 		return container.PathStat{}, err
@@ -62,10 +56,10 @@ func (e *Engine) CopyFromContainer(ctx context.Context, ref, p string, w io.Writ
 			return err
 		}
 		defer unix.Close(fd)
-		if st, err = pathStat(root, fd, p); err != nil {
+		if st, err = pathStat(root, fd, p); err != nil || fn == nil {
 			return err
 		}
-		return writeArchive(w, fd, st.Name)
+		return fn(fd, st)
 	})
 	return st, copyError(err, c, p)
 }

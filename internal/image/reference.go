@@ -42,12 +42,12 @@ func ParseNormalized(s string) (Reference, error) {
 	}
 	d, path, tag, dgst, ok := matchReference(domain + "/" + rest)
 	switch {
-	case !ok && strings.Contains(s, "@"):
-		if _, after, _ := strings.Cut(s, "@"); digest.Digest(after).Validate() != nil {
-			return Reference{}, invalidReference(s, "invalid digest: "+digest.Digest(after).Validate().Error())
-		}
-		fallthrough
 	case !ok:
+		if _, after, found := strings.Cut(s, "@"); found {
+			if err := digest.Digest(after).Validate(); err != nil {
+				return Reference{}, invalidReference(s, "invalid digest: "+err.Error())
+			}
+		}
 		return Reference{}, invalidReference(s, "expected [domain/]path[:tag][@digest] in lowercase letters, digits and separators")
 	case len(path) > pathLengthMax:
 		return Reference{}, invalidReference(s, "repository name must not be more than 255 characters")
