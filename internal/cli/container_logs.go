@@ -73,15 +73,22 @@ func (o logsOptions) readOptions(now time.Time) (logs.ReadOptions, error) {
 		}
 	}
 	var err error
-	if o.since != "" {
-		if ro.Since, err = events.ParseTime(o.since, now); err != nil {
-			return ro, err
+	ro.Since, ro.Until, err = parseTimeRange(o.since, o.until, now, time.Time{})
+	return ro, err
+}
+
+// parseTimeRange reads --since and --until as Docker does (timestamps or
+// durations before now); an empty --since stays since.
+func parseTimeRange(sinceFlag, untilFlag string, now, since time.Time) (time.Time, time.Time, error) {
+	var until time.Time
+	var err error
+	if sinceFlag != "" {
+		if since, err = events.ParseTime(sinceFlag, now); err != nil {
+			return since, until, err
 		}
 	}
-	if o.until != "" {
-		if ro.Until, err = events.ParseTime(o.until, now); err != nil {
-			return ro, err
-		}
+	if untilFlag != "" {
+		until, err = events.ParseTime(untilFlag, now)
 	}
-	return ro, nil
+	return since, until, err
 }

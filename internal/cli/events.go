@@ -58,17 +58,10 @@ func runEvents(ctx context.Context, e *env, args []string) error {
 }
 
 func (o eventsOptions) readOptions(now time.Time) (events.ReadOptions, error) {
-	ro := events.ReadOptions{Since: now, Follow: o.until == ""}
+	ro := events.ReadOptions{Follow: o.until == ""}
 	var err error
-	if o.since != "" {
-		if ro.Since, err = events.ParseTime(o.since, now); err != nil {
-			return ro, err
-		}
-	}
-	if o.until != "" {
-		if ro.Until, err = events.ParseTime(o.until, now); err != nil {
-			return ro, err
-		}
+	if ro.Since, ro.Until, err = parseTimeRange(o.since, o.until, now, now); err != nil {
+		return ro, err
 	}
 	ro.Filter, err = events.ParseFilters(o.filters)
 	return ro, err
