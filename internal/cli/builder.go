@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"strings"
 )
 
 // runBuilderPrune is `hull builder prune [-a] [-f]`: the build cache no
@@ -22,7 +20,7 @@ func runBuilderPrune(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 0 {
 		return fmt.Errorf("builder prune: accepts no arguments")
 	}
-	if !force && !e.confirmBuildCache() {
+	if !force && !e.ask("WARNING! This will remove all dangling build cache.") {
 		return fmt.Errorf("builder prune cancelled (no terminal to confirm on; use -f)")
 	}
 	b, err := e.builder()
@@ -36,16 +34,4 @@ func runBuilderPrune(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Deleted build cache objects: %d\n", res.Entries)
 	fmt.Fprintf(e.stdout, "Total reclaimed space: %s\n", humanSize(res.Bytes))
 	return nil
-}
-
-// confirmBuildCache shows docker's warning and reads y or N from a terminal.
-func (e *env) confirmBuildCache() bool {
-	fmt.Fprint(e.stdout, "WARNING! This will remove all dangling build cache.\nAre you sure you want to continue? [y/N] ")
-	if !isTerminal(e.stdin) {
-		fmt.Fprintln(e.stdout)
-		return false
-	}
-	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
-	answer := strings.ToLower(strings.TrimSpace(line))
-	return answer == "y" || answer == "yes"
 }

@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 )
 
@@ -48,14 +46,7 @@ func (e *env) confirm(all bool) bool {
 	if all {
 		what = "all images without at least one container associated to them"
 	}
-	fmt.Fprintf(e.stdout, "WARNING! This will remove %s.\nAre you sure you want to continue? [y/N] ", what)
-	if !isTerminal(e.stdin) {
-		fmt.Fprintln(e.stdout)
-		return false
-	}
-	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
-	answer := strings.ToLower(strings.TrimSpace(line))
-	return answer == "y" || answer == "yes"
+	return e.ask("WARNING! This will remove " + what + ".")
 }
 
 // untagAll removes every image no container uses, for prune -a; images a
