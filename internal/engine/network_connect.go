@@ -76,23 +76,6 @@ func (e *Engine) refreshOwnHosts(ns *network.Store, c *Container) {
 	}
 }
 
-// lockedContainer looks the container up and takes its lock.
-func (e *Engine) lockedContainer(ref string) (*Container, func(), error) {
-	c, err := e.Lookup(ref)
-	if err != nil {
-		return nil, nil, err
-	}
-	unlock, err := e.lock(c.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if c, err = e.load(c.ID); err != nil {
-		unlock()
-		return nil, nil, err
-	}
-	return c, unlock, nil
-}
-
 // ReleaseNetworks detaches a container that is not running from its
 // networks: its namespace, addresses and host ports go, its memberships
 // stay for its next start. The monitor runs it (`hull network release`)

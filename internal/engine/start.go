@@ -53,18 +53,11 @@ func (e *Engine) PreforkMonitor(attach bool) (*monitor.Pending, error) {
 // fills new volumes from the image, writes the bundle and hands the
 // container to a new monitor. Starting a running container does nothing.
 func (e *Engine) Start(ctx context.Context, ref string, opts StartOptions) (*monitor.Attachment, error) {
-	c, err := e.Lookup(ref)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := e.lock(c.ID)
+	c, unlock, err := e.lockedContainer(ref)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if c, err = e.load(c.ID); err != nil {
-		return nil, err
-	}
 	switch st := e.status(c); st.Status {
 	case container.StateRunning, container.StateRestarting:
 		return nil, nil

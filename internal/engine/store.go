@@ -217,3 +217,21 @@ func (e *Engine) lock(id string) (func(), error) {
 	}
 	return func() { f.Close() }, nil
 }
+
+// lockedContainer looks the container up, takes its lock and reads its
+// record again under it: another process may have changed it meanwhile.
+func (e *Engine) lockedContainer(ref string) (*Container, func(), error) {
+	c, err := e.Lookup(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	unlock, err := e.lock(c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c, err = e.load(c.ID); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return c, unlock, nil
+}

@@ -14,18 +14,11 @@ import (
 // inspect shows them and the next start applies them. Zero fields in r leave
 // the current value.
 func (e *Engine) Update(ref string, u container.UpdateConfig) error {
-	c, err := e.Lookup(ref)
-	if err != nil {
-		return err
-	}
-	unlock, err := e.lock(c.ID)
+	c, unlock, err := e.lockedContainer(ref)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if c, err = e.load(c.ID); err != nil {
-		return err
-	}
 	res := &c.HostConfig.Resources
 	mergeResources(res, &u.Resources)
 	if res.Memory > 0 && res.MemorySwap > 0 && res.MemorySwap < res.Memory {
