@@ -80,6 +80,20 @@ type Manager interface {
 	Paths() map[string]string
 	// Version is 2 on a unified (v2-only) host and 1 otherwise.
 	Version() int
+	// Dirs lists the container's directory in each hierarchy, with where
+	// the host mounts that hierarchy: what a container's own cgroup mount
+	// shows.
+	Dirs() []Dir
+}
+
+// Dir is the container's directory in one hierarchy.
+type Dir struct {
+	Path       string // the container's directory
+	Mountpoint string // where the host mounts the hierarchy
+	// Controllers are a v1 hierarchy's subsystems (["cpu" "cpuacct"],
+	// ["name=systemd"]); nil for v2.
+	Controllers []string
+	V2          bool
 }
 
 // cgroupDir is the container's directory in one hierarchy.
@@ -295,6 +309,18 @@ func (m *manager) Paths() map[string]string {
 		p[""] = m.v2.path
 	}
 	return p
+}
+
+func (m *manager) Dirs() []Dir {
+	dirs := make([]Dir, 0, len(m.dirs))
+	for _, d := range m.dirs {
+		dir := Dir{Path: d.path, Mountpoint: d.h.mountpoint, V2: d.h.v2}
+		if !d.h.v2 {
+			dir.Controllers = d.h.controllers
+		}
+		dirs = append(dirs, dir)
+	}
+	return dirs
 }
 
 func (m *manager) Version() int {

@@ -14,6 +14,8 @@
  *                      oom <score>                     oom_score_adj, set while privileged
  *                      cgroup <path of a v1 tasks file>   enter that cgroup first
  *                      cgroup2 <v2 directory>          the final process is born there
+ *                      cinit <length>                  after the lines, a plan of that
+ *                                                      many bytes for the C init (cinit.c)
  *   here -> parent   {"type":"userns"}\n   after unshare(CLONE_NEWUSER); the parent
  *                                          writes uid_map/gid_map, then sends one byte
  *                    {"type":"pid","pid":N,"cgroup2":B}\n   the host pid of the process that
@@ -24,8 +26,9 @@
  * The process that execs this program (the "intermediate") joins and unshares,
  * then clones the final process with CLONE_PARENT, so that the final process,
  * born inside every new namespace, is the child of the runtime that started the
- * intermediate (it can wait for it), and exits. The final process returns from
- * this constructor and the Go runtime starts inside the container.
+ * intermediate (it can wait for it), and exits. The final process runs the C
+ * init's plan when there is one (and never returns), or returns from this
+ * constructor, and the Go runtime starts inside the container.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,6 +42,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "cinit.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -56,6 +61,7 @@
 #define MAX_JOINS 16
 #define MAX_CGROUPS 32
 #define MAX_BOOTSTRAP (64 * 1024)
+#define MAX_PLAN (16 * 1024 * 1024)
 
 struct join {
 	int flag;
@@ -73,6 +79,8 @@ struct bootstrap {
 	char *cgroups[MAX_CGROUPS];
 	int ncgroups;
 	char *cgroup2;
+	size_t plan_len;
+	char *plan;
 };
 
 /* clone3's argument, as the kernel's uapi defines it (5.7 and later). */
@@ -180,6 +188,8 @@ static void parse_line(struct bootstrap *b, char *line)
 		b->cgroups[b->ncgroups++] = line + 7;
 	} else if (strncmp(line, "cgroup2 ", 8) == 0) {
 		b->cgroup2 = line + 8;
+	} else if (strncmp(line, "cinit ", 6) == 0) {
+		b->plan_len = strtoul(line + 6, NULL, 10);
 	} else {
 		errno = EINVAL;
 		bail("unknown bootstrap line", line);
@@ -204,6 +214,17 @@ static char *read_bootstrap(struct bootstrap *b)
 		bail("reading bootstrap", NULL);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		parse_line(b, line);
+	if (b->plan_len > 0) {
+		if (b->plan_len > MAX_PLAN) {
+			errno = E2BIG;
+			bail("init plan too large", NULL);
+		}
+		b->plan = malloc(b->plan_len);
+		if (!b->plan)
+			bail("allocating the init plan", NULL);
+		if (read_full(sync_fd, b->plan, b->plan_len) < 0)
+			bail("reading the init plan", NULL);
+	}
 	return buf;
 }
 
@@ -363,6 +384,8 @@ __attribute__((constructor)) static void hull_nsexec(void)
 		if (cgroup2_fd >= 0)
 			close(cgroup2_fd);
 		free(buf);
+		if (b.plan)
+			cinit_run(b.plan, b.plan_len, sync_fd);
 		return; /* into the Go runtime, inside the container */
 	}
 	n = snprintf(line, sizeof(line), "{\"type\":\"pid\",\"pid\":%ld,\"cgroup2\":%s}\n", child,

@@ -19,4 +19,21 @@
 package nsexec
 
 // #cgo CFLAGS: -Wall -O2
+// #include "cinit.h"
 import "C"
+
+// cOps are cinit.h's operation codes by initplan's names, for the test that
+// keeps the two lists equal.
+func cOps() map[string]int {
+	return map[string]int{
+		"PrepareRoot": C.OP_PREPARE_ROOT, "MountNew": C.OP_MOUNT_NEW, "MountBind": C.OP_MOUNT_BIND,
+		"MountCgroup1": C.OP_MOUNT_CGROUP1, "MountCgroup2": C.OP_MOUNT_CGROUP2, "Dev": C.OP_DEV,
+		"Device": C.OP_DEVICE, "DevSymlink": C.OP_DEV_SYMLINK, "DevPtmx": C.OP_DEV_PTMX,
+		"CreateCwd": C.OP_CREATE_CWD, "Hooks": C.OP_HOOKS, "Pivot": C.OP_PIVOT, "Hostname": C.OP_HOSTNAME,
+		"Sysctl": C.OP_SYSCTL, "Readonly": C.OP_READONLY, "Mask": C.OP_MASK, "RemountRO": C.OP_REMOUNT_RO,
+		"ReadonlyRoot": C.OP_READONLY_ROOT, "LoopbackUp": C.OP_LOOPBACK_UP, "CgroupNS": C.OP_CGROUPNS,
+		"Keyring": C.OP_KEYRING, "Rlimit": C.OP_RLIMIT, "NoNewPrivs": C.OP_NO_NEW_PRIVS,
+		"Seccomp": C.OP_SECCOMP, "Credentials": C.OP_CREDENTIALS, "Umask": C.OP_UMASK, "Cwd": C.OP_CWD,
+		"Exec": C.OP_EXEC,
+	}
+}

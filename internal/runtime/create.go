@@ -13,6 +13,7 @@ import (
 
 	"github.com/hullrt/hull/internal/cgroups"
 	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/initplan"
 	"github.com/hullrt/hull/internal/proc"
 )
 
@@ -177,11 +178,23 @@ func (c *Container) startInit(cg cgroups.Manager, opts CreateOpts, undo *[]func(
 			cfg.CgroupNS = true
 		}
 	}
+	var plan *initplan.Plan
+	if !c.rt.GoInit {
+		if plan, err = planInit(cfg, cg.Dirs()); err != nil {
+			return nil, err
+		}
+	}
+	if plan != nil {
+		req.boot.plan = plan.Bytes()
+	}
 	p, err := c.rt.spawn(req)
 	if err != nil {
 		return nil, err
 	}
 	*undo = append(*undo, func() { killAndReap(p.pid) })
+	if plan != nil {
+		return p, nil // the C init has its plan and needs no configuration
+	}
 	cfg.Pid = p.pid
 	if err := p.conn.send(message{Type: msgConfig, Config: cfg}); err != nil {
 		p.conn.close()

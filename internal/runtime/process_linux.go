@@ -193,13 +193,7 @@ func lookPath(name string, env []string) (string, error) {
 		}
 		return name, nil
 	}
-	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			path = v
-		}
-	}
-	for _, dir := range filepath.SplitList(path) {
+	for _, dir := range filepath.SplitList(pathOf(env)) {
 		if dir == "" {
 			dir = "."
 		}

@@ -33,6 +33,11 @@ type Runtime struct {
 	// Warn receives what the runtime reports without failing: a failed
 	// poststart or poststop hook. Default: discarded.
 	Warn func(msg string)
+	// GoInit starts every container through the Go init (Init), even one
+	// the C init could set up from a plan (see planInit); New sets it when
+	// the environment has HULL_INIT=go. The C init is about 2 ms faster;
+	// the switch is there to tell the two apart when one misbehaves.
+	GoInit bool
 }
 
 func (r *Runtime) warn(msg string) {
@@ -50,7 +55,7 @@ func New(root string) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state root %q: %w", root, err)
 	}
-	return &Runtime{Root: abs, Self: "/proc/self/exe", InitArg: "init"}, nil
+	return &Runtime{Root: abs, Self: "/proc/self/exe", InitArg: "init", GoInit: os.Getenv("HULL_INIT") == "go"}, nil
 }
 
 // runc's rule: letters, digits, and _ + - . only, and not "." or "..".

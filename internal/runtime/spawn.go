@@ -54,6 +54,9 @@ type bootstrap struct {
 	// cgroup is how the process enters its cgroup by itself (spawn fills
 	// it in from spawnRequest.cgroup).
 	cgroup cgroups.Entry
+	// plan, when set, is run by the C init instead of starting Go's
+	// runtime in the container (see planInit).
+	plan []byte
 }
 
 type nsJoin struct {
@@ -80,8 +83,12 @@ func (b *bootstrap) encode() []byte {
 	if b.cgroup.Dir != "" {
 		fmt.Fprintf(&body, "cgroup2 %s\n", b.cgroup.Dir)
 	}
+	if len(b.plan) > 0 {
+		fmt.Fprintf(&body, "cinit %d\n", len(b.plan))
+	}
 	out := binary.NativeEndian.AppendUint32(nil, uint32(body.Len()))
-	return append(out, body.Bytes()...)
+	out = append(out, body.Bytes()...)
+	return append(out, b.plan...)
 }
 
 // spawnRequest describes a process to start in a container's namespaces.
@@ -170,6 +177,14 @@ func (r *Runtime) spawn(req *spawnRequest) (_ *spawned, err error) {
 			err = req.cgroup.Apply(pid)
 		case !bornInV2:
 			err = req.cgroup.ApplyUnified(pid)
+		}
+	}
+	if err == nil && len(boot.plan) > 0 {
+		// The C init waits for this: the preamble's pid message comes
+		// first on the socket, and the process is in its cgroups before it
+		// creates a cgroup namespace.
+		if _, werr := parent.Write([]byte{'1'}); werr != nil {
+			err = fmt.Errorf("starting the container's init: %w", werr)
 		}
 	}
 	if err != nil {

@@ -26,6 +26,14 @@ func (f *Filter) Len() int { return len(f.program) }
 // rule uses SCMP_ACT_NOTIFY.
 func (f *Filter) Notifies() bool { return f.notify }
 
+// Raw returns what seccomp(2) takes for a filter without a listener: the
+// flags Load would pass and the program as struct sock_filter[] in native
+// byte order, for a loader that is not Go (the C container init).
+func (f *Filter) Raw() (flags uint, program []byte) {
+	b, _ := f.MarshalBinary()
+	return f.flags &^ unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, b[filterHeaderLen:]
+}
+
 // The encoding: a magic, the flags, the notify byte, then the instructions
 // as struct sock_filter in native byte order. It is read back on the same
 // machine only.

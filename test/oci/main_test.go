@@ -107,6 +107,9 @@ type env struct {
 	root   string
 	bundle string
 	spec   *specs.Spec
+	// goInit runs hull-oci with HULL_INIT=go: containers start through
+	// the Go init even where the C init's plan would do.
+	goInit bool
 }
 
 // newEnv makes a bundle whose config runs args in the busybox rootfs, from
@@ -155,6 +158,9 @@ func (e *env) run(args ...string) (string, string, int) {
 func (e *env) runIn(stdin io.Reader, args ...string) (string, string, int) {
 	e.t.Helper()
 	cmd := exec.Command(hullOCI, append([]string{"--root", e.root}, args...)...)
+	if e.goInit {
+		cmd.Env = append(os.Environ(), "HULL_INIT=go")
+	}
 	// Files, not pipes: a created container inherits hull-oci's stdio and
 	// would hold a pipe open long after hull-oci itself has exited.
 	stdout, stderr := e.tempFile(), e.tempFile()
