@@ -79,11 +79,20 @@ func Main(args []string) int {
 	return 2
 }
 
+// settleTime is how long after a start the monitor returns its start-up
+// memory to the kernel.
+const settleTime = 500 * time.Millisecond
+
 func newMonitor(dir string) (*monitor, error) {
 	// A monitor moves little data and mostly sleeps: one P, and a heap
-	// kept small.
-	goruntime.GOMAXPROCS(1)
-	debug.SetGCPercent(50)
+	// kept small once the container runs (see run). Until then the GC is
+	// off: a collection in the middle of a container's start is on its
+	// critical path.
+	if goruntime.GOMAXPROCS(0) != 1 {
+		goruntime.GOMAXPROCS(1)
+	}
+	os.Unsetenv("GOMAXPROCS") // the container's hooks inherit the environment
+	debug.SetGCPercent(-1)
 	cfg, err := readConfig(dir)
 	if err != nil {
 		return nil, err
@@ -154,7 +163,10 @@ func run(dir string, attached bool) int {
 	}
 	json.NewEncoder(ready).Encode(readyMsg{Pid: os.Getpid()})
 	ready.Close()
-	debug.FreeOSMemory()
+	debug.SetGCPercent(50)
+	// Memory goes back to the kernel once the container has settled, not
+	// while a short one is exiting and its exit is to be reported.
+	time.AfterFunc(settleTime, debug.FreeOSMemory)
 	return m.loop()
 }
 
