@@ -12,6 +12,7 @@ import (
 	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/logs"
 	"github.com/hullrt/hull/internal/proc"
+	"github.com/hullrt/hull/internal/runtime"
 )
 
 // The files a monitor keeps in its container's directory (Config.Dir).
@@ -149,6 +150,18 @@ func writeState(dir string, s *State) error {
 		return err
 	}
 	return writeFileAtomic(filepath.Join(dir, stateFile), data)
+}
+
+// warmUp builds, while a preforked monitor waits for its container, the
+// JSON codecs and the runtime state its start needs (see runtime.WarmUp).
+func warmUp() {
+	runtime.WarmUp()
+	if b, err := json.Marshal(&Config{}); err == nil {
+		json.Unmarshal(b, &Config{})
+	}
+	if b, err := json.Marshal(&State{}); err == nil {
+		json.Unmarshal(b, &State{})
+	}
 }
 
 func readConfig(dir string) (*Config, error) {

@@ -127,6 +127,9 @@ func run(dir string, attached bool) int {
 	ready := os.NewFile(3, "ready")
 	unix.CloseOnExec(3)
 	if dir == pendingDir {
+		// The container is still being made: do now what its start
+		// would otherwise do cold.
+		warmUp()
 		var err error
 		if dir, err = awaitDir(ready); err != nil {
 			return 0 // abandoned (see Prefork): nobody to tell

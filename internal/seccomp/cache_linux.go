@@ -92,3 +92,9 @@ func cacheKey(s *specs.LinuxSeccomp) (string, error) {
 	h.Write(j)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// WarmUp computes the cache key of s and so asks libseccomp, once per
+// process, for what the key holds (see runtime.WarmUp).
+func WarmUp(s *specs.LinuxSeccomp) {
+	cacheKey(s)
+}
