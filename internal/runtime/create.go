@@ -92,10 +92,17 @@ func (r *Runtime) Create(id string, opts CreateOpts) (c *Container, err error) {
 		return nil, fmt.Errorf("container init exited during create")
 	}
 	c.state.Namespaces = namespacePaths(spec, p.pid)
+	// The state is written while init builds the container, and put in
+	// place once init is ready.
+	staged, err := c.state.stage(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer staged.discard()
 	if err := c.finishInit(p, opts); err != nil {
 		return nil, err
 	}
-	if err := c.state.save(dir); err != nil {
+	if err := staged.commit(); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -99,8 +99,9 @@ type spawnRequest struct {
 	extra []*os.File // placed at fds 3, 4, ... in the new process
 	// cgroup receives the final process before it gets its configuration.
 	cgroup cgroups.Manager
-	// prepare, when set, runs while the new process execs, before the
-	// preamble gets its request: it makes the cgroup the preamble enters.
+	// prepare, when set, runs while the new process forks and execs, on
+	// a goroutine of its own, before the preamble gets its request: it
+	// makes the cgroup the preamble enters.
 	prepare func() error
 }
 
@@ -134,12 +135,20 @@ func (r *Runtime) spawn(req *spawnRequest) (_ *spawned, err error) {
 	// One P is all the process needs: it runs on one locked thread, and
 	// Go starts fewer threads then. Init removes the variable again.
 	env := []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"}
+	// The cgroup is made while the new process forks and execs.
+	prepared := make(chan error, 1)
+	if req.prepare != nil {
+		go func() { prepared <- req.prepare() }()
+	} else {
+		prepared <- nil
+	}
 	intermediate, err := r.startSelf(req.dir, env, files)
 	// Only the child may hold its end from now on: if it dies before
 	// talking (a Self without the preamble, a crash), reading the socket
 	// then ends with EOF instead of waiting for ever.
 	child.Close()
 	if err != nil {
+		<-prepared // the caller's undo must not race with it
 		return nil, fmt.Errorf("starting %s: %w", r.Self, err)
 	}
 	// From here on the intermediate must not outlive a failure.
@@ -149,11 +158,8 @@ func (r *Runtime) spawn(req *spawnRequest) (_ *spawned, err error) {
 			killAndReap(intermediate)
 		}
 	}()
-	// The cgroup is made while the new process execs.
-	if req.prepare != nil {
-		if err := req.prepare(); err != nil {
-			return nil, err
-		}
+	if err := <-prepared; err != nil {
+		return nil, err
 	}
 	boot := req.boot
 	if req.cgroup != nil {

@@ -62,27 +62,58 @@ const stateFile = "state.json"
 // save writes the state atomically: a reader sees the old or the new file,
 // never half of one, even if this process is killed mid-write.
 func (s *State) save(dir string) error {
-	data, err := json.Marshal(s)
+	st, err := s.stage(dir)
 	if err != nil {
 		return err
 	}
+	return st.commit()
+}
+
+// stagedState is a state written to a temporary file, not yet in place.
+type stagedState struct {
+	tmp, path string
+}
+
+// stage writes the state next to its file without replacing it: commit
+// does that, and discard drops it. Create stages while init is still
+// building the container, off the critical path, and commits once it is
+// ready.
+func (s *State) stage(dir string) (*stagedState, error) {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
 	tmp, err := os.CreateTemp(dir, ".state-*")
 	if err != nil {
-		return fmt.Errorf("saving state: %w", err)
+		return nil, fmt.Errorf("saving state: %w", err)
 	}
 	if _, err = tmp.Write(data); err == nil {
 		err = tmp.Close()
 	} else {
 		tmp.Close()
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, stateFile))
-	}
 	if err != nil {
 		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("saving state: %w", err)
+	}
+	return &stagedState{tmp: tmp.Name(), path: filepath.Join(dir, stateFile)}, nil
+}
+
+func (st *stagedState) commit() error {
+	if err := os.Rename(st.tmp, st.path); err != nil {
+		st.discard()
 		return fmt.Errorf("saving state: %w", err)
 	}
+	st.tmp = ""
 	return nil
+}
+
+// discard removes a state that was not committed; after commit it does
+// nothing.
+func (st *stagedState) discard() {
+	if st.tmp != "" {
+		os.Remove(st.tmp)
+	}
 }
 
 func loadState(dir string) (*State, error) {
