@@ -64,3 +64,19 @@ for name in "${order[@]}"; do
 	ratio=$(python3 -c "print(f'{$hull_ms/$ms:.2f}')")
 	printf '%-10s %12.2f %14s %22s\n' "$name" "$ms" "$ratio" "$(peak_create "$name" "${RT[$name]}")"
 done
+
+# The same runs in turns (one of each per round), which a drifting machine
+# slows alike: the fairer comparison here, and the one that can differ most
+# from the table above (docs/benchmarks.md).
+args=()
+for name in "${order[@]}"; do
+	args+=("$name=${RT[$name]} --root $work/turns-$name run --bundle $bundle turns-$name")
+done
+echo
+echo "# in turns: $RUNS rounds of one run each, order reversed every other round"
+printf '%-10s %12s %14s %16s\n' runtime "median (ms)" "hull-oci/peer" "p25-p75 (ms)"
+python3 "$(dirname "$0")/lib/interleave.py" "$RUNS" "${args[@]}" >"$work/turns"
+hull_turns=$(awk '$1=="hull-oci"{print $2}' "$work/turns")
+while read -r name med p25 p75; do
+	printf '%-10s %12.2f %14s %16s\n' "$name" "$med" "$(python3 -c "print(f'{$hull_turns/$med:.2f}')")" "$p25-$p75"
+done <"$work/turns"
