@@ -421,8 +421,10 @@ static const char *look_path(const char *name, const char *path, char *buf, size
 }
 
 /*
- * Tells the runtime the container is ready, waits for Start to open the
- * exec fifo, and execs the program.
+ * For a container's init (a fifo fd, not -1), tells the runtime the
+ * container is ready and waits for Start to open the exec fifo; then execs
+ * the program. The sync socket closes at execve: an exec'd process's
+ * runtime takes that for success.
  */
 static void exec_op(const struct cinit_op_rec *r)
 {
@@ -446,16 +448,19 @@ static void exec_op(const struct cinit_op_rec *r)
 		envp[i] = r->fields[4 + argc + i];
 	path = look_path(argv[0], cinit_str(r, 2), pathbuf, sizeof(pathbuf));
 
-	write_all(sync_fd, ready, sizeof(ready) - 1);
-	/* Opening for writing blocks until Start opens the other end. */
-	snprintf(name, sizeof(name), "%d", fifo_fd);
-	fd = openat(proc_fd, name, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		cinit_fail(NULL, "opening exec fifo", NULL, errno);
-	/* fd stays open: execve closes it, which tells Start the program runs. */
-	if (write(fd, "0", 1) != 1)
-		cinit_fail(NULL, "writing exec fifo", NULL, errno);
-	close(fifo_fd);
+	if (fifo_fd >= 0) {
+		/* A container's init: ready, then blocked until Start. */
+		write_all(sync_fd, ready, sizeof(ready) - 1);
+		/* Opening for writing blocks until Start opens the other end. */
+		snprintf(name, sizeof(name), "%d", fifo_fd);
+		fd = openat(proc_fd, name, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			cinit_fail(NULL, "opening exec fifo", NULL, errno);
+		/* fd stays open: execve closes it, which tells Start the program runs. */
+		if (write(fd, "0", 1) != 1)
+			cinit_fail(NULL, "writing exec fifo", NULL, errno);
+		close(fifo_fd);
+	}
 	close(proc_fd);
 	if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		int n;

@@ -43,7 +43,8 @@ enum cinit_op {
 				effective, permitted, inheritable, ambient, last cap */
 	OP_UMASK = 26,       /* mask */
 	OP_CWD = 27,         /* path */
-	OP_EXEC = 28,        /* fifo fd, preserved fds, PATH, argc, args..., env... */
+	OP_EXEC = 28,        /* fifo fd (-1: an exec'd process), preserved fds, PATH, argc,
+				args..., env... */
 };
 
 /* One operation of the plan; fields are NUL-terminated in place. */

@@ -7,6 +7,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/initplan"
 )
 
 // ExecOpts are the caller's choices for a process started in a container.
@@ -68,6 +69,15 @@ func (c *Container) exec(p *specs.Process, opts ExecOpts) (int, error) {
 	for _, ns := range spec.Linux.Namespaces {
 		boot.joins = append(boot.joins, nsJoin{flag: nsFlags[ns.Type], path: c.state.Namespaces[ns.Type]})
 	}
+	var plan *initplan.Plan
+	if !c.rt.GoInit {
+		if plan, err = planInit(cfg, nil); err != nil {
+			return 0, err
+		}
+	}
+	if plan != nil {
+		boot.plan = plan.Bytes()
+	}
 	sp, err := c.rt.spawn(&spawnRequest{
 		boot:   boot,
 		dir:    "/",
@@ -79,9 +89,11 @@ func (c *Container) exec(p *specs.Process, opts ExecOpts) (int, error) {
 		return 0, err
 	}
 	defer sp.conn.close()
-	if err := sp.conn.send(message{Type: msgConfig, Config: cfg}); err != nil {
-		killAndReap(sp.pid)
-		return 0, fmt.Errorf("sending the process its configuration: %w", err)
+	if plan == nil {
+		if err := sp.conn.send(message{Type: msgConfig, Config: cfg}); err != nil {
+			killAndReap(sp.pid)
+			return 0, fmt.Errorf("sending the process its configuration: %w", err)
+		}
 	}
 	// The socket closes on execve; a message before that is an error.
 	if _, err := sp.conn.recv(); err != errPeerGone {

@@ -45,7 +45,14 @@ func TestPlanInitChoosesTheInit(t *testing.T) {
 			t.Errorf("%s: plan %v, %v; want the Go init", name, p, err)
 		}
 	}
+	// A process exec'd in the container goes through the C init too, and
+	// execs at once: no exec fifo.
 	cfg := exampleInitConfig()
+	cfg.Kind, cfg.FifoFD = initExec, 0
+	if p, err := planInit(cfg, nil); err != nil || p == nil || !hasOp(p, initplan.Exec) || hasOp(p, initplan.Pivot) {
+		t.Errorf("an exec'd process: plan %v, %v", p, err)
+	}
+	cfg = exampleInitConfig()
 	cfg.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_BOGUS"}}
 	if _, err := planInit(cfg, nil); err == nil {
 		t.Error("an unknown rlimit planned")

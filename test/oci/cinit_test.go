@@ -239,3 +239,44 @@ func TestInitsKeepSymlinksInsideRootfs(t *testing.T) {
 		}
 	}
 }
+
+// A process exec'd through the C init is the same as one exec'd through
+// the Go init: namespaces, cgroup, credentials, limits, the container's
+// seccomp filter, environment and working directory; and both refuse a
+// missing program alike.
+func TestInitsAgreeOnExec(t *testing.T) {
+	e := newEnv(t, "sleep", "100")
+	e.spec.Process.NoNewPrivileges = false
+	eperm := uint(1)
+	e.spec.Linux.Seccomp = &specs.LinuxSeccomp{
+		DefaultAction: specs.ActAllow,
+		Architectures: []specs.Arch{specs.ArchX86_64},
+		Syscalls:      []specs.LinuxSyscall{{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno, ErrnoRet: &eperm}},
+	}
+	startSleeper(t, e, "ex")
+	script := `id; grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status; cat /proc/self/cgroup
+for n in mnt pid uts ipc net cgroup; do readlink /proc/self/ns/$n; done
+echo $GREETING; pwd; ulimit -n; mkdir /tmp/x 2>&1; true`
+	args := []string{"exec", "--env", "GREETING=hi", "--cwd", "/tmp", "--user", "65534:65534", "ex", "sh", "-c", script}
+	var outs []string
+	for _, in := range inits {
+		e.goInit = in.goInit
+		out, errOut, code := e.run(args...)
+		if code != 0 {
+			t.Fatalf("%s init: exit %d: %s%s", in.name, code, errOut, out)
+		}
+		outs = append(outs, out)
+		_, errOut, code = e.run("exec", "ex", "no-such-program")
+		if code == 0 || !strings.Contains(errOut, `exec: "no-such-program": executable file not found in $PATH`) {
+			t.Errorf("%s init: a missing program: exit %d, %q", in.name, code, errOut)
+		}
+	}
+	if outs[0] != outs[1] {
+		t.Fatalf("the inits disagree:\n%s", lineDiff(outs[1], outs[0]))
+	}
+	for _, want := range []string{"uid=65534", "Seccomp:\t2", "hi\n/tmp\n", "Operation not permitted"} {
+		if !strings.Contains(outs[0], want) {
+			t.Errorf("missing %q in:\n%s", want, outs[0])
+		}
+	}
+}
