@@ -449,8 +449,15 @@ static void exec_op(const struct cinit_op_rec *r)
 	path = look_path(argv[0], cinit_str(r, 2), pathbuf, sizeof(pathbuf));
 
 	if (fifo_fd >= 0) {
-		/* A container's init: ready, then blocked until Start. */
+		/* A container's init: ready, then blocked until Start. Until the
+		 * runtime has saved the state, nothing could find and delete the
+		 * container: if the runtime dies first, so does init, instead of
+		 * waiting on the fifo for ever. */
+		char line[256];
 		write_all(sync_fd, ready, sizeof(ready) - 1);
+		read_line(line, sizeof(line));
+		if (!strstr(line, "\"committed\""))
+			_exit(1);
 		/* Opening for writing blocks until Start opens the other end. */
 		snprintf(name, sizeof(name), "%d", fifo_fd);
 		fd = openat(proc_fd, name, O_WRONLY | O_CLOEXEC);

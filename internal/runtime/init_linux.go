@@ -136,6 +136,12 @@ func (cfg *initConfig) initContainer(conn *syncConn) error {
 	if err := conn.send(message{Type: msgReady}); err != nil {
 		return err
 	}
+	// Until the parent has saved the state, nothing could find and delete
+	// this container: if the parent dies first, init goes too, instead of
+	// waiting on the fifo for ever.
+	if _, err := conn.expect(msgCommitted); err != nil {
+		return err
+	}
 	if err := waitForStart(procFD, cfg.FifoFD); err != nil {
 		return err
 	}

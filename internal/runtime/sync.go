@@ -17,7 +17,8 @@ const (
 	msgConfig    = "config"    // parent: the initConfig
 	msgHooks     = "hooks"     // init: run prestart and createRuntime hooks now
 	msgHooksDone = "hooksDone" // parent: they ran
-	msgReady     = "ready"     // init: set up, now waiting on the exec fifo
+	msgReady     = "ready"     // init: set up; waits for committed, then on the exec fifo
+	msgCommitted = "committed" // parent: the state is saved; init may wait for Start
 )
 
 type message struct {

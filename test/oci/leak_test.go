@@ -3,9 +3,11 @@ package oci_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // 100 containers created, started, killed and deleted in a row leave no
@@ -99,4 +101,56 @@ func countFDs(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(entries)
+}
+
+// kill -9 of `hull-oci create` at any moment leaves no process behind: a
+// container whose state was saved is there to delete, and the init of one
+// whose state was not (and the preamble before it) exits on its own
+// instead of waiting on the exec fifo for ever. The cgroup directories of
+// such a create are left (the process that would remove them is gone);
+// the test removes them.
+func TestCreateKilledLeavesNoProcess(t *testing.T) {
+	for _, in := range inits {
+		t.Run(in.name, func(t *testing.T) {
+			e := newEnv(t, "sleep", "100")
+			e.goInit = in.goInit
+			e.writeSpec()
+			before := hullProcesses(t)
+			prefix := "killed-" + in.name + "-"
+			t.Cleanup(func() { removeCgroups(prefix) })
+			for i := 0; i < 30; i++ {
+				id := fmt.Sprintf("%s%d", prefix, i)
+				cmd := exec.Command(hullOCI, "--root", e.root, "create", "--bundle", e.bundle, id)
+				if e.goInit {
+					cmd.Env = append(os.Environ(), "HULL_INIT=go")
+				}
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				// Spread over the ~10-20 ms a create takes.
+				time.Sleep(time.Duration(i%20) * time.Millisecond)
+				cmd.Process.Kill()
+				cmd.Wait()
+				if _, _, code := e.run("state", id); code == 0 {
+					e.mustRun("delete", "--force", id)
+				}
+			}
+			waitFor(t, func() bool { return len(hullProcesses(t)) == len(before) })
+		})
+	}
+}
+
+// removeCgroups removes, deepest first, the cgroup directories whose name
+// starts with prefix.
+func removeCgroups(prefix string) {
+	var dirs []string
+	filepath.WalkDir("/sys/fs/cgroup", func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && strings.HasPrefix(d.Name(), prefix) {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	for i := len(dirs) - 1; i >= 0; i-- {
+		os.Remove(dirs[i])
+	}
 }
