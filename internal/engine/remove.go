@@ -91,6 +91,11 @@ func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 	}
 	rc, err := e.runtime.Load(c.ID)
 	if errors.Is(err, errdefs.ErrNotFound) || os.IsNotExist(err) {
+		// A monitor killed in the middle of the runtime's create leaves a
+		// container with no state: its cgroups and directory.
+		if err := e.runtime.RemoveInterrupted(c.ID); err != nil && !errdefs.IsNotFound(err) {
+			return fmt.Errorf("removing runtime container %s: %w", c.ID, err)
+		}
 		return nil
 	}
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/errdefs"
 )
 
 func printJSON(v any) error {
@@ -94,6 +96,11 @@ func cmdDelete(g *globals, args []string) error {
 		c, err := rt.Load(id)
 		if err == nil {
 			err = c.Delete(force)
+		} else if errdefs.IsNotFound(err) {
+			// What a killed create left has no state to load.
+			if rerr := rt.RemoveInterrupted(id); !errdefs.IsNotFound(rerr) {
+				err = rerr
+			}
 		}
 		if err != nil && firstErr == nil {
 			firstErr = err

@@ -58,6 +58,14 @@ func (r *Runtime) Create(id string, opts CreateOpts) (c *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Held until the state is saved: RemoveInterrupted tells a create in
+	// progress from one a kill interrupted by it.
+	lockFD, err := lockDir(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	defer unix.Close(lockFD)
 	var undo []func()
 	defer func() {
 		if err != nil {
@@ -178,6 +186,11 @@ func (c *Container) startInit(cg cgroups.Manager, opts CreateOpts, undo *[]func(
 		extra:  extra,
 		cgroup: cg,
 		prepare: func() error {
+			// Written before any cgroup exists, so that whatever a kill
+			// interrupts, RemoveInterrupted knows what to remove.
+			if err := writeCreating(c.dir, cg.Paths()); err != nil {
+				return err
+			}
 			return cg.Create(cgroupResources(spec.Linux))
 		},
 	}

@@ -106,9 +106,8 @@ func countFDs(t *testing.T) int {
 // kill -9 of `hull-oci create` at any moment leaves no process behind: a
 // container whose state was saved is there to delete, and the init of one
 // whose state was not (and the preamble before it) exits on its own
-// instead of waiting on the exec fifo for ever. The cgroup directories of
-// such a create are left (the process that would remove them is gone);
-// the test removes them.
+// instead of waiting on the exec fifo for ever. What such a create left,
+// its cgroups and state directory, `delete` removes.
 func TestCreateKilledLeavesNoProcess(t *testing.T) {
 	for _, in := range inits {
 		t.Run(in.name, func(t *testing.T) {
@@ -131,11 +130,17 @@ func TestCreateKilledLeavesNoProcess(t *testing.T) {
 				time.Sleep(time.Duration(i%20) * time.Millisecond)
 				cmd.Process.Kill()
 				cmd.Wait()
-				if _, _, code := e.run("state", id); code == 0 {
-					e.mustRun("delete", "--force", id)
+				if _, errOut, code := e.run("delete", "--force", id); code != 0 && !strings.Contains(errOut, "does not exist") {
+					t.Errorf("delete --force %s: exit %d: %s", id, code, errOut)
 				}
 			}
 			waitFor(t, func() bool { return len(hullProcesses(t)) == len(before) })
+			if n := countCgroups(prefix); n != 0 {
+				t.Errorf("%d cgroup directories left", n)
+			}
+			if entries, _ := os.ReadDir(e.root); len(entries) != 0 {
+				t.Errorf("%d state entries left", len(entries))
+			}
 		})
 	}
 }

@@ -1,0 +1,97 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/cgroups"
+	"github.com/hullrt/hull/internal/errdefs"
+)
+
+// creatingFile records, while a create runs, the cgroup directories it is
+// about to make; the state file replaces it as the record once saved.
+const creatingFile = "creating.json"
+
+type creating struct {
+	CgroupPaths map[string]string `json:"cgroupPaths"`
+}
+
+func writeCreating(dir string, paths map[string]string) error {
+	data, err := json.Marshal(creating{CgroupPaths: paths})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, creatingFile), data, 0o600); err != nil {
+		return fmt.Errorf("recording the create: %w", err)
+	}
+	return nil
+}
+
+// lockDir takes the lock Container.lock takes, on a state directory.
+func lockDir(dir string) (int, error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("locking %s: %w", dir, err)
+	}
+	for {
+		err = unix.Flock(fd, unix.LOCK_EX)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("locking %s: %w", dir, err)
+	}
+	return fd, nil
+}
+
+// RemoveInterrupted removes what a create that was killed before it saved
+// the container's state left under id: the processes in its cgroups, the
+// cgroup directories and the state directory. Such a container has no
+// state, so Load does not find it and Delete cannot remove it. It returns
+// errdefs.ErrNotFound when id is no such leftover (no directory, or a
+// container with a state), and errdefs.ErrConflict while a create of id
+// is still running.
+func (r *Runtime) RemoveInterrupted(id string) error {
+	if err := ValidateID(id); err != nil {
+		return err
+	}
+	dir := r.dir(id)
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("container %q does not exist: %w", id, errdefs.ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		return fmt.Errorf("container %q is being created: %w", id, errdefs.ErrConflict)
+	}
+	if _, err := os.Stat(filepath.Join(dir, stateFile)); err == nil {
+		return fmt.Errorf("container %q was created: %w", id, errdefs.ErrNotFound)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, creatingFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	var rec creating
+	if len(data) > 0 && json.Unmarshal(data, &rec) == nil && len(rec.CgroupPaths) > 0 {
+		if m, err := cgroups.Load(rec.CgroupPaths); err == nil {
+			if pids, err := m.Pids(); err == nil && len(pids) > 0 {
+				m.Kill(unix.SIGKILL)
+			}
+			if err := m.Destroy(); err != nil {
+				return fmt.Errorf("removing the cgroup of interrupted create %q: %w", id, err)
+			}
+		}
+	}
+	return os.RemoveAll(dir)
+}
