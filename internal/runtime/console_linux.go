@@ -76,19 +76,25 @@ func bindDevConsole(slave string) error {
 // console socket (the receiving end of the socket given as
 // CreateOpts.ConsoleSocket or ExecOpts.ConsoleSocket).
 func ReceiveConsole(sock *os.File) (*os.File, error) {
+	return receiveFile(sock, "console")
+}
+
+// receiveFile reads one message carrying one descriptor from sock; the
+// message's bytes name the file.
+func receiveFile(sock *os.File, what string) (*os.File, error) {
 	buf := make([]byte, 256)
 	oob := make([]byte, unix.CmsgSpace(4))
 	n, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
 	if err != nil {
-		return nil, fmt.Errorf("receiving console: %w", err)
+		return nil, fmt.Errorf("receiving %s: %w", what, err)
 	}
 	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
 	if err != nil || len(msgs) != 1 {
-		return nil, fmt.Errorf("receiving console: no descriptor in message")
+		return nil, fmt.Errorf("receiving %s: no descriptor in message", what)
 	}
 	fds, err := unix.ParseUnixRights(&msgs[0])
 	if err != nil || len(fds) != 1 {
-		return nil, fmt.Errorf("receiving console: no descriptor in message")
+		return nil, fmt.Errorf("receiving %s: no descriptor in message", what)
 	}
 	return os.NewFile(uintptr(fds[0]), string(buf[:n])), nil
 }

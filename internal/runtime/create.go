@@ -179,6 +179,10 @@ func (c *Container) startInit(cg cgroups.Manager, opts CreateOpts, undo *[]func(
 		cfg.ConsoleFD = 3 + len(extra)
 		extra = append(extra, opts.ConsoleSocket)
 	}
+	relay, err := cfg.listenerRelay(&extra)
+	if err != nil {
+		return nil, err
+	}
 	req := &spawnRequest{
 		boot:   newBootstrap(spec),
 		dir:    c.state.Bundle,
@@ -212,10 +216,24 @@ func (c *Container) startInit(cg cgroups.Manager, opts CreateOpts, undo *[]func(
 		req.boot.plan = plan.Bytes()
 	}
 	p, err := c.rt.spawn(req)
+	if relay != nil {
+		extra[cfg.ListenerFD-3].Close() // the process has its end now
+		if err != nil {
+			relay.close()
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	*undo = append(*undo, func() { killAndReap(p.pid) })
+	if relay != nil {
+		*undo = append(*undo, relay.close)
+		p.relay = relay
+		relay.start(spec.Linux.Seccomp, p.pid, func() specs.State {
+			return specs.State{Version: specs.Version, ID: c.state.ID, Status: specs.StateCreating,
+				Pid: p.pid, Bundle: c.state.Bundle, Annotations: spec.Annotations}
+		})
+	}
 	if plan != nil {
 		return p, nil // the C init has its plan and needs no configuration
 	}
@@ -257,6 +275,9 @@ func (c *Container) finishInit(p *spawned, opts CreateOpts) error {
 				return err
 			}
 		case msgReady:
+			if p.relay != nil {
+				return p.relay.wait()
+			}
 			return nil
 		default:
 			return fmt.Errorf("unexpected message %q from init", m.Type)

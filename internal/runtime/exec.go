@@ -63,6 +63,10 @@ func (c *Container) exec(p *specs.Process, opts ExecOpts) (int, error) {
 		cfg.ConsoleFD = 3 + len(extra)
 		extra = append(extra, opts.ConsoleSocket)
 	}
+	relay, err := cfg.listenerRelay(&extra)
+	if err != nil {
+		return 0, err
+	}
 	boot := bootstrap{oomScoreAdj: p.OOMScoreAdj}
 	// Join the user namespace first (the preamble orders it so), then the
 	// rest, all through init's /proc entries.
@@ -85,10 +89,21 @@ func (c *Container) exec(p *specs.Process, opts ExecOpts) (int, error) {
 		extra:  extra,
 		cgroup: cg,
 	})
+	if relay != nil {
+		extra[cfg.ListenerFD-3].Close() // the process has its end now
+		defer relay.close()
+	}
 	if err != nil {
 		return 0, err
 	}
 	defer sp.conn.close()
+	if relay != nil {
+		relay.start(spec.Linux.Seccomp, sp.pid, func() specs.State {
+			st := c.OCIState()
+			return specs.State{Version: st.OCIVersion, ID: st.ID, Status: specs.ContainerState(st.Status),
+				Pid: st.Pid, Bundle: st.Bundle, Annotations: st.Annotations}
+		})
+	}
 	if plan == nil {
 		if err := sp.conn.send(message{Type: msgConfig, Config: cfg}); err != nil {
 			killAndReap(sp.pid)
@@ -102,6 +117,14 @@ func (c *Container) exec(p *specs.Process, opts ExecOpts) (int, error) {
 			err = fmt.Errorf("unexpected message from the exec'd process")
 		}
 		return 0, err
+	}
+	if relay != nil {
+		// The process sent its listener before execve; it runs already,
+		// its notifying calls waiting for the agent.
+		if err := relay.wait(); err != nil {
+			killAndReap(sp.pid)
+			return 0, err
+		}
 	}
 	return sp.pid, nil
 }

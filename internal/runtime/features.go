@@ -35,25 +35,11 @@ func Features() *features.Features {
 			Namespaces:      namespaces,
 			Capabilities:    capabilities.Known(),
 			Cgroup:          &cg,
-			Seccomp:         seccompFeatures(),
+			Seccomp:         seccomp.Features(),
 			Apparmor:        &features.Apparmor{Enabled: &apparmor},
 			Selinux:         &features.Selinux{Enabled: &selinux},
 			IntelRdt:        &features.IntelRdt{Enabled: &no},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &no}},
 		},
 	}
-}
-
-// seccompFeatures is what package seccomp can do, less SCMP_ACT_NOTIFY,
-// which the runtime does not hand to a listener yet.
-func seccompFeatures() *features.Seccomp {
-	f := seccomp.Features()
-	actions := f.Actions[:0]
-	for _, a := range f.Actions {
-		if a != string(specs.ActNotify) {
-			actions = append(actions, a)
-		}
-	}
-	f.Actions = actions
-	return f
 }

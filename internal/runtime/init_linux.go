@@ -36,6 +36,9 @@ type initConfig struct {
 	PreserveFDs  int            `json:"preserveFDs,omitempty"`
 	FifoFD       int            `json:"fifoFD,omitempty"`
 	ConsoleFD    int            `json:"consoleFD,omitempty"`
+	// ListenerFD is the socket a seccomp listener goes back to the
+	// runtime over (see listenerRelay).
+	ListenerFD int `json:"listenerFD,omitempty"`
 	// Seccomp is the compiled filter (seccomp.Filter.MarshalBinary): the
 	// parent compiles it, through the cache, so init never runs libseccomp.
 	Seccomp []byte `json:"seccomp,omitempty"`
@@ -82,7 +85,7 @@ func runInit(conn *syncConn) error {
 		return err
 	}
 	cfg := m.Config
-	for _, fd := range []int{cfg.FifoFD, cfg.ConsoleFD} {
+	for _, fd := range []int{cfg.FifoFD, cfg.ConsoleFD, cfg.ListenerFD} {
 		if fd > 0 {
 			unix.CloseOnExec(fd)
 		}
@@ -129,7 +132,7 @@ func (cfg *initConfig) initContainer(conn *syncConn) error {
 	if err != nil {
 		return err
 	}
-	proc, err := prepareProcess(cfg.Process, filter)
+	proc, err := prepareProcess(cfg.Process, filter, cfg.ListenerFD)
 	if err != nil {
 		return err
 	}
@@ -285,7 +288,7 @@ func (cfg *initConfig) execProcess(conn *syncConn) error {
 	if err != nil {
 		return err
 	}
-	proc, err := prepareProcess(cfg.Process, filter)
+	proc, err := prepareProcess(cfg.Process, filter, cfg.ListenerFD)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ type preparedProcess struct {
 // the order the kernel allows: rlimits, scheduling and I/O priority while
 // privileged; seccomp before dropping capabilities unless no_new_privs
 // lets it wait until just before execve; then groups, ids and capabilities.
-func prepareProcess(p *specs.Process, filter *seccomp.Filter) (*preparedProcess, error) {
+func prepareProcess(p *specs.Process, filter *seccomp.Filter, listenerSock int) (*preparedProcess, error) {
 	if err := setRlimits(p.Rlimits); err != nil {
 		return nil, err
 	}
@@ -67,9 +67,19 @@ func prepareProcess(p *specs.Process, filter *seccomp.Filter) (*preparedProcess,
 		}
 	}
 	pp := &preparedProcess{args: p.Args, env: p.Env}
-	if filter != nil && !p.NoNewPrivileges {
-		if _, err := filter.Load(); err != nil {
+	// A filter with a listener is loaded here even with no_new_privs: the
+	// listener must reach the agent (through the runtime, see
+	// listenerRelay) before the process is started, which for a
+	// container's init is before it reports ready.
+	if filter != nil && (!p.NoNewPrivileges || filter.Notifies()) {
+		fd, err := filter.Load()
+		if err != nil {
 			return nil, err
+		}
+		if fd >= 0 {
+			if err := sendListener(listenerSock, fd); err != nil {
+				return nil, err
+			}
 		}
 	} else {
 		pp.lateSeccomp = filter
@@ -175,6 +185,20 @@ func setgroups(groups []int) error {
 	}
 	if e != 0 {
 		return fmt.Errorf("setting additional groups %v: %w", groups, e)
+	}
+	return nil
+}
+
+// sendListener hands the seccomp listener fd to the runtime over sock and
+// closes both.
+func sendListener(sock, fd int) error {
+	defer unix.Close(fd)
+	if sock <= 0 {
+		return fmt.Errorf("seccomp: a listener but no socket to hand it to the runtime over")
+	}
+	defer unix.Close(sock)
+	if err := unix.Sendmsg(sock, []byte(specs.SeccompFdName), unix.UnixRights(fd), nil, 0); err != nil {
+		return fmt.Errorf("seccomp: handing the listener to the runtime: %w", err)
 	}
 	return nil
 }

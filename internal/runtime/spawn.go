@@ -110,6 +110,9 @@ type spawnRequest struct {
 type spawned struct {
 	pid  int
 	conn *syncConn
+	// relay, when the process has a seccomp listener, hands it to the
+	// agent; the caller waits for it before the process may run.
+	relay *listenerRelay
 }
 
 // spawn starts Self through the nsexec preamble and returns once the

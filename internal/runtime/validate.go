@@ -85,12 +85,6 @@ func validateSpec(spec *specs.Spec, rootfs string, opts CreateOpts, warn func(st
 	if err := seccomp.Validate(spec.Linux.Seccomp); err != nil {
 		return err
 	}
-	if s := spec.Linux.Seccomp; s != nil && s.ListenerPath != "" {
-		// Handing the listener to an agent is not built yet; without it
-		// every notifying system call would block forever.
-		return fmt.Errorf("seccomp: SCMP_ACT_NOTIFY (listenerPath) is not supported by hull-oci: %w",
-			errdefs.ErrUnavailable)
-	}
 	return validateMounts(spec)
 }
 
