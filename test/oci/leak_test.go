@@ -23,8 +23,11 @@ func TestNoLeaksOverHundredContainers(t *testing.T) {
 	mountsBefore := countMounts(t, filepath.Dir(template), e.bundle)
 	procsBefore := hullProcesses(t)
 	fdsBefore := countFDs(t)
+	// Cgroup names are the host's: a prefix of this process's own keeps
+	// two test runs at the same time from counting each other's.
+	prefix := fmt.Sprintf("leak%d-", os.Getpid())
 	for i := 0; i < 100; i++ {
-		id := fmt.Sprintf("leak-%d", i)
+		id := fmt.Sprintf("%s%d", prefix, i)
 		e.mustRun("create", "--bundle", e.bundle, id)
 		e.mustRun("start", id)
 		e.mustRun("kill", id, "KILL")
@@ -34,8 +37,8 @@ func TestNoLeaksOverHundredContainers(t *testing.T) {
 	if n := countMounts(t, filepath.Dir(template), e.bundle); n != mountsBefore {
 		t.Errorf("mounts: %d before, %d after", mountsBefore, n)
 	}
-	if n := countCgroups("leak-"); n != 0 {
-		t.Errorf("%d cgroup directories of the containers left", n)
+	if n := countCgroups(prefix); n != 0 {
+		t.Errorf("%d cgroup directories of the containers left: %v", n, listCgroups(prefix))
 	}
 	if p := hullProcesses(t); len(p) != len(procsBefore) {
 		t.Errorf("hull-oci processes: %v before, %v after", procsBefore, p)
@@ -115,7 +118,7 @@ func TestCreateKilledLeavesNoProcess(t *testing.T) {
 			e.goInit = in.goInit
 			e.writeSpec()
 			before := hullProcesses(t)
-			prefix := "killed-" + in.name + "-"
+			prefix := fmt.Sprintf("killed%d-%s-", os.Getpid(), in.name)
 			t.Cleanup(func() { removeCgroups(prefix) })
 			for i := 0; i < 30; i++ {
 				id := fmt.Sprintf("%s%d", prefix, i)
@@ -143,6 +146,20 @@ func TestCreateKilledLeavesNoProcess(t *testing.T) {
 			}
 		})
 	}
+}
+
+// listCgroups lists the cgroup directories whose name starts with prefix,
+// with the processes in each.
+func listCgroups(prefix string) []string {
+	var out []string
+	filepath.WalkDir("/sys/fs/cgroup", func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && strings.HasPrefix(d.Name(), prefix) {
+			procs, _ := os.ReadFile(filepath.Join(p, "cgroup.procs"))
+			out = append(out, p+" procs="+strings.Join(strings.Fields(string(procs)), ","))
+		}
+		return nil
+	})
+	return out
 }
 
 // removeCgroups removes, deepest first, the cgroup directories whose name
