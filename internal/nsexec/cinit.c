@@ -51,19 +51,6 @@ static struct sock_fprog late_prog;
 static unsigned int late_flags;
 static int have_late;
 
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
 /* Go's wording for an errno: strerror's, with a lower-case first letter. */
 static void errno_text(int err, char *out, size_t cap)
 {
@@ -73,23 +60,11 @@ static void errno_text(int err, char *out, size_t cap)
 
 static void send_error(const char *msg)
 {
-	char line[4300];
-	size_t n = 0;
-	const char *s;
-	n += (size_t)snprintf(line, sizeof(line), "{\"type\":\"error\",\"message\":\"");
-	for (s = msg; *s && n + 8 < sizeof(line); s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			line[n++] = '\\';
-			line[n++] = (char)c;
-		} else if (c < 0x20) {
-			n += (size_t)snprintf(line + n, sizeof(line) - n, "\\u%04x", c);
-		} else {
-			line[n++] = (char)c;
-		}
-	}
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"}\n");
-	write_all(sync_fd, line, n);
+	char esc[8200], line[8300];
+	int n;
+	hull_json_string(esc, sizeof(esc), msg);
+	n = snprintf(line, sizeof(line), "{\"type\":\"error\",\"message\":\"%s\"}\n", esc);
+	hull_write_all(sync_fd, line, (size_t)n);
 }
 
 /*
@@ -196,7 +171,7 @@ void cinit_sync_hooks(void)
 {
 	static const char req[] = "{\"type\":\"hooks\"}\n";
 	char line[4096];
-	write_all(sync_fd, req, sizeof(req) - 1);
+	hull_write_all(sync_fd, req, sizeof(req) - 1);
 	read_line(line, sizeof(line));
 	if (!strstr(line, "\"hooksDone\""))
 		_exit(1); /* the runtime reported the hook's failure itself */
@@ -454,7 +429,7 @@ static void exec_op(const struct cinit_op_rec *r)
 		 * container: if the runtime dies first, so does init, instead of
 		 * waiting on the fifo for ever. */
 		char line[256];
-		write_all(sync_fd, ready, sizeof(ready) - 1);
+		hull_write_all(sync_fd, ready, sizeof(ready) - 1);
 		read_line(line, sizeof(line));
 		if (!strstr(line, "\"committed\""))
 			_exit(1);

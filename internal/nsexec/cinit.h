@@ -59,6 +59,10 @@ struct cinit_op_rec {
  * never returns. sync_fd is the socket to the runtime. */
 void cinit_run(char *buf, size_t len, int sync_fd) __attribute__((noreturn));
 
+/* From nsexec.c: writing to the runtime. */
+void hull_write_all(int fd, const char *buf, size_t len);
+void hull_json_string(char *out, size_t cap, const char *s);
+
 /* Helpers shared by cinit.c and cinit_fs.c. */
 void cinit_fail(const char *ctx, const char *what, const char *arg, int err) __attribute__((noreturn));
 unsigned long long cinit_num(const struct cinit_op_rec *r, int i);

@@ -85,25 +85,32 @@ static int join_path(char *out, const char *dir, const char *name)
 	return 0;
 }
 
+/* Returns the next component of the path at *s, or NULL at its end, with
+ * its length in *len, and moves *s past it. */
+static const char *next_component(const char **s, size_t *len)
+{
+	const char *c = *s, *e;
+	while (*c == '/')
+		c++;
+	if (!*c)
+		return NULL;
+	e = strchr(c, '/');
+	*len = e ? (size_t)(e - c) : strlen(c);
+	*s = c + *len;
+	return c;
+}
+
 /* Cleans an absolute path in place: no ".", "..", or repeated slashes;
  * ".." stops at "/". */
 static void clean_path(char *p)
 {
 	char out[PATH_MAX];
-	size_t n = 0;
-	const char *s = p;
+	size_t n = 0, len;
+	const char *s = p, *c;
 	out[n++] = '/';
-	while (*s) {
-		const char *e;
-		size_t len;
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		e = strchr(s, '/');
-		len = e ? (size_t)(e - s) : strlen(s);
-		if (len == 1 && s[0] == '.') {
-		} else if (len == 2 && s[0] == '.' && s[1] == '.') {
+	while ((c = next_component(&s, &len)) != NULL) {
+		if (len == 1 && c[0] == '.') {
+		} else if (len == 2 && c[0] == '.' && c[1] == '.') {
 			while (n > 1 && out[n - 1] != '/')
 				n--;
 			if (n > 1)
@@ -111,10 +118,9 @@ static void clean_path(char *p)
 		} else if (n + len + 2 < sizeof(out)) {
 			if (n > 1)
 				out[n++] = '/';
-			memcpy(out + n, s, len);
+			memcpy(out + n, c, len);
 			n += len;
 		}
-		s += len;
 	}
 	out[n] = '\0';
 	strcpy(p, out);
@@ -165,33 +171,25 @@ static int root_open(const char *p, int strict, struct target *t)
 static int root_dir(const char *p, int strict, struct target *t)
 {
 	char cur[PATH_MAX] = "";
-	const char *s = p;
+	const char *s = p, *c;
+	size_t len;
 	int err = root_open(p, strict, t), pfd;
 	if (err != ENOENT)
 		return err;
 	pfd = openat2_retry(root_fd, "/", O_PATH | O_DIRECTORY, IN_ROOT);
 	if (pfd < 0)
 		return errno;
-	while (*s) {
-		const char *e;
+	while ((c = next_component(&s, &len)) != NULL) {
 		char comp[NAME_MAX + 1];
-		size_t len;
 		int fd;
-		while (*s == '/')
-			s++;
-		if (!*s)
-			break;
-		e = strchr(s, '/');
-		len = e ? (size_t)(e - s) : strlen(s);
 		if (len > NAME_MAX || strlen(cur) + len + 2 > sizeof(cur)) {
 			close(pfd);
 			return ENAMETOOLONG;
 		}
-		memcpy(comp, s, len);
+		memcpy(comp, c, len);
 		comp[len] = '\0';
 		strcat(cur, "/");
 		strcat(cur, comp);
-		s += len;
 		fd = openat2_retry(root_fd, cur, O_PATH | O_DIRECTORY, IN_ROOT);
 		if (fd < 0 && errno == ENOENT) {
 			if (mkdirat(pfd, comp, 0755) < 0 && errno != EEXIST) {

@@ -91,8 +91,9 @@ struct hull_clone_args {
 
 static int sync_fd = -1;
 
-/* Writes s to the parent as a JSON string body, escaping what JSON requires. */
-static void write_json_string(char *out, size_t cap, const char *s)
+/* Writes s to out (cap bytes) as a JSON string body, escaping what JSON
+ * requires. */
+void hull_json_string(char *out, size_t cap, const char *s)
 {
 	size_t n = 0;
 	for (; *s && n + 7 < cap; s++) {
@@ -109,7 +110,7 @@ static void write_json_string(char *out, size_t cap, const char *s)
 	out[n] = '\0';
 }
 
-static void write_all(int fd, const char *buf, size_t len)
+void hull_write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, buf, len);
@@ -132,9 +133,9 @@ static void bail(const char *what, const char *arg)
 	else
 		snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err));
 	if (sync_fd >= 0) {
-		write_json_string(esc, sizeof(esc), msg);
+		hull_json_string(esc, sizeof(esc), msg);
 		int n = snprintf(line, sizeof(line), "{\"type\":\"error\",\"message\":\"%s\"}\n", esc);
-		write_all(sync_fd, line, (size_t)n);
+		hull_write_all(sync_fd, line, (size_t)n);
 	} else {
 		fprintf(stderr, "nsexec: %s\n", msg);
 	}
@@ -322,7 +323,7 @@ static void new_user_namespace(void)
 	if (unshare(CLONE_NEWUSER) < 0)
 		bail("creating user namespace", NULL);
 	/* The parent, in the initial namespace, writes our uid and gid maps. */
-	write_all(sync_fd, req, sizeof(req) - 1);
+	hull_write_all(sync_fd, req, sizeof(req) - 1);
 	if (read_full(sync_fd, &ack, 1) < 0 || ack != '1') {
 		errno = EPROTO;
 		bail("waiting for the user namespace mappings", NULL);
@@ -390,6 +391,6 @@ __attribute__((constructor)) static void hull_nsexec(void)
 	}
 	n = snprintf(line, sizeof(line), "{\"type\":\"pid\",\"pid\":%ld,\"cgroup2\":%s}\n", child,
 		     born_in_v2 ? "true" : "false");
-	write_all(sync_fd, line, (size_t)n);
+	hull_write_all(sync_fd, line, (size_t)n);
 	_exit(0);
 }
