@@ -55,8 +55,14 @@ func TestAttachAndStartA(t *testing.T) {
 func TestTopAndPort(t *testing.T) {
 	root := engineRoot(t)
 	run(t, root, "run", "-d", "--name", "sleeper", "busybox", "sleep", "1000")
-	top := lines(run(t, root, "top", "sleeper"))
-	if len(top) != 3 || !strings.HasPrefix(top[0], "UID ") || !strings.HasSuffix(top[2], "sleep 1000") {
+	// run -d returns once the container's init (hull-init) runs; its
+	// child, sleep, may come a moment later.
+	var top []string
+	eventually(t, "top to list hull-init and sleep", func() bool {
+		top = lines(run(t, root, "top", "sleeper"))
+		return len(top) == 3
+	})
+	if !strings.HasPrefix(top[0], "UID ") || !strings.HasSuffix(top[1], "/dev/init -- sleep 1000") || !strings.HasSuffix(top[2], "sleep 1000") {
 		t.Errorf("top (hull-init and sleep):\n%s", strings.Join(top, "\n"))
 	}
 	if got := run(t, root, "port", "sleeper"); got != "" {
