@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -67,6 +68,54 @@ func TestHooksOrderAndState(t *testing.T) {
 	if err := json.Unmarshal([]byte(inside), &st); err != nil || st.ID != "h1" {
 		t.Errorf("startContainer state %q: %v", inside, err)
 	}
+}
+
+// The hooks that run in the runtime (prestart, createRuntime, poststart,
+// poststop) keep their order and states when the C init, which asks the
+// runtime for them mid-setup, builds the container.
+func TestRuntimeHooksWithCInit(t *testing.T) {
+	e := newEnv(t, "sleep", "100")
+	dir := t.TempDir()
+	e.spec.Hooks = &specs.Hooks{
+		Prestart:      []specs.Hook{recordHook(dir, "prestart")},
+		CreateRuntime: []specs.Hook{recordHook(dir, "createRuntime")},
+		Poststart:     []specs.Hook{recordHook(dir, "poststart")},
+		Poststop:      []specs.Hook{recordHook(dir, "poststop")},
+	}
+	e.writeSpec()
+	e.mustRun("create", "--bundle", e.bundle, "h3")
+	pid := int(e.state("h3")["pid"].(float64))
+	// The C init runs no Go: its /proc/PID/exe is hull-oci, but it never
+	// started Go's runtime threads.
+	if n := threads(t, pid); n != 1 {
+		t.Errorf("init has %d threads: not the C init", n)
+	}
+	e.mustRun("start", "h3")
+	e.mustRun("kill", "h3", "KILL")
+	waitFor(t, func() bool { return e.state("h3")["status"] == "stopped" })
+	e.mustRun("delete", "h3")
+	order, err := os.ReadFile(filepath.Join(dir, "order"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(strings.Fields(string(order)), " "), "prestart createRuntime poststart poststop"; got != want {
+		t.Errorf("hook order %q, want %q", got, want)
+	}
+	for name, status := range map[string]string{"prestart": "created", "createRuntime": "creating", "poststart": "running"} {
+		if st := readState(t, filepath.Join(dir, name+".json")); st.Pid != pid || st.Status != specs.ContainerState(status) {
+			t.Errorf("%s: state %+v, want pid %d, status %s", name, st, pid, status)
+		}
+	}
+}
+
+// threads counts the threads of pid.
+func threads(t *testing.T, pid int) int {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "task"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
 }
 
 // A failing prestart hook fails create with the hook's own message and
