@@ -56,6 +56,8 @@ const (
 	Umask        Op = 26
 	Cwd          Op = 27
 	Exec         Op = 28
+	Setsid       Op = 29
+	Console      Op = 30
 )
 
 const magic = "HIP1"

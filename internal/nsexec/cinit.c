@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -332,6 +333,68 @@ static void credentials(const struct cinit_op_rec *r)
 	}
 }
 
+/*
+ * Gives the process a terminal, as the Go init's setupConsole: a pty of
+ * the container's devpts, its master sent over the console socket, the
+ * slave made stdio and controlling terminal, and for a container's init
+ * also bound on /dev/console.
+ */
+static void console_op(const struct cinit_op_rec *r)
+{
+	int sock = (int)cinit_num(r, 0), bind = (int)cinit_num(r, 1), unlock = 0, n, master, slave, fd;
+	char path[64], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov;
+	struct msghdr msg;
+	struct cmsghdr *cmsg;
+
+	if (sock <= 0)
+		cinit_fail(NULL, "a terminal was asked for without a console socket", NULL, EINVAL);
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		cinit_fail(NULL, "opening /dev/ptmx", NULL, errno);
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		cinit_fail(NULL, "unlocking pty", NULL, errno);
+	if (ioctl(master, TIOCGPTN, &n) < 0)
+		cinit_fail(NULL, "reading pty number", NULL, errno);
+	snprintf(path, sizeof(path), "/dev/pts/%d", n);
+	if (bind) {
+		/* Not through a symlink an image put there. */
+		fd = open("/dev/console", O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			cinit_fail(NULL, "creating /dev/console", NULL, errno);
+		close(fd);
+		if (mount(path, "/dev/console", NULL, MS_BIND, NULL) < 0)
+			cinit_fail(NULL, "mounting the pty on /dev/console", NULL, errno);
+	}
+	memset(&msg, 0, sizeof(msg));
+	memset(cbuf, 0, sizeof(cbuf));
+	iov.iov_base = path;
+	iov.iov_len = strlen(path);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
+	if (sendmsg(sock, &msg, 0) < 0)
+		cinit_fail(NULL, "sending pty master over the console socket", NULL, errno);
+	close(sock);
+	close(master);
+	slave = open(path, O_RDWR | O_NOCTTY);
+	if (slave < 0)
+		cinit_fail(NULL, "opening", path, errno);
+	for (fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			cinit_fail(NULL, "making the pty stdio", NULL, errno);
+	if (slave > 2)
+		close(slave);
+	if (ioctl(0, TIOCSCTTY, 0) < 0)
+		cinit_fail(NULL, "setting controlling terminal", NULL, errno);
+}
+
 static void loopback_up(void)
 {
 	struct ifreq ifr;
@@ -467,6 +530,13 @@ static void run_op(const struct cinit_op_rec *r)
 		break;
 	case OP_LOOPBACK_UP:
 		loopback_up();
+		break;
+	case OP_SETSID:
+		if (setsid() < 0)
+			cinit_fail(NULL, "setsid", NULL, errno);
+		break;
+	case OP_CONSOLE:
+		console_op(r);
 		break;
 	case OP_CGROUPNS:
 		if (unshare(CLONE_NEWCGROUP) < 0)

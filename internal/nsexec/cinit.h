@@ -43,6 +43,8 @@ enum cinit_op {
 				effective, permitted, inheritable, ambient, last cap */
 	OP_UMASK = 26,       /* mask */
 	OP_CWD = 27,         /* path */
+	OP_SETSID = 29,      /* a new session, for a terminal */
+	OP_CONSOLE = 30,     /* console socket fd, bind on /dev/console: a pty as stdio */
 	OP_EXEC = 28,        /* fifo fd (-1: an exec'd process), preserved fds, PATH, argc,
 				args..., env... */
 };

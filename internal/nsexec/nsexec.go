@@ -37,6 +37,6 @@ func cOps() map[string]int {
 		"ReadonlyRoot": C.OP_READONLY_ROOT, "LoopbackUp": C.OP_LOOPBACK_UP, "CgroupNS": C.OP_CGROUPNS,
 		"Keyring": C.OP_KEYRING, "Rlimit": C.OP_RLIMIT, "NoNewPrivs": C.OP_NO_NEW_PRIVS,
 		"Seccomp": C.OP_SECCOMP, "Credentials": C.OP_CREDENTIALS, "Umask": C.OP_UMASK, "Cwd": C.OP_CWD,
-		"Exec": C.OP_EXEC,
+		"Exec": C.OP_EXEC, "Setsid": C.OP_SETSID, "Console": C.OP_CONSOLE,
 	}
 }

@@ -174,9 +174,8 @@ func planDevice(p *initplan.Plan, d *specs.LinuxDevice) error {
 	return nil
 }
 
-// PlanFinish appends what Pivot, SetHostname, WriteSysctls and Finalize
-// do, in that order, for the C init.
-func PlanFinish(c *Config, p *initplan.Plan) error {
+// PlanPivot appends what Pivot does, for the C init.
+func PlanPivot(c *Config, p *initplan.Plan) error {
 	if !c.Plannable() {
 		return ErrNotPlanned
 	}
@@ -185,6 +184,15 @@ func PlanFinish(c *Config, p *initplan.Plan) error {
 		return err
 	}
 	p.Add(initplan.Pivot, c.Rootfs, prop)
+	return nil
+}
+
+// PlanFinalize appends what SetHostname, WriteSysctls and Finalize do, in
+// that order, inside the new root, for the C init.
+func PlanFinalize(c *Config, p *initplan.Plan) error {
+	if !c.Plannable() {
+		return ErrNotPlanned
+	}
 	if c.Spec.Hostname != "" || c.Spec.Domainname != "" {
 		p.Add(initplan.Hostname, c.Spec.Hostname, c.Spec.Domainname)
 	}

@@ -61,7 +61,8 @@ func setupConsole(sockFD int, bindConsole bool) error {
 }
 
 func bindDevConsole(slave string) error {
-	f, err := os.OpenFile("/dev/console", os.O_CREATE|os.O_RDONLY|unix.O_CLOEXEC, 0o600)
+	// Not through a symlink an image put there.
+	f, err := os.OpenFile("/dev/console", os.O_CREATE|os.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return fmt.Errorf("creating /dev/console: %w", err)
 	}

@@ -33,17 +33,17 @@
 //
 // A container's init comes in two kinds that build the same container:
 //
-//   - The C init (internal/nsexec/cinit.c), the default: the parent turns
-//     the spec into a plan of operations (planInit, package initplan, the
+//   - The C init (internal/nsexec/cinit.c), the default for containers and
+//     exec'd processes: the parent turns the spec into a plan of operations (planInit, package initplan, the
 //     Plan functions of package rootfs) and sends it with the preamble's
 //     request, so the container is set up without starting a second Go
 //     runtime. This is what makes a start about 2 ms shorter.
 //   - The Go init (Init), for the configs the C init leaves alone: user
-//     namespaces, terminals, createContainer and startContainer hooks, LSM
-//     labels, scheduling attributes, seccomp listeners, --no-pivot, no
-//     mount namespace; and for every exec'd process. It reads its
-//     configuration from the socket and calls package rootfs itself.
-//     HULL_INIT=go in the parent's environment sends every container here.
+//     namespaces, createContainer and startContainer hooks, LSM labels,
+//     scheduling attributes, seccomp listeners, --no-pivot, no mount
+//     namespace. It reads its configuration from the socket and calls
+//     package rootfs itself. HULL_INIT=go in the parent's environment sends
+//     every container and exec'd process here.
 //
 // test/oci runs the same configs and unsafe mounts through both and
 // compares what the container sees.

@@ -23,10 +23,9 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // exec'd in it, into a plan for the C init (internal/nsexec/cinit.c),
 // which then sets it up without starting a second Go runtime: about 2 ms
 // less per start. It returns nil, nil for a config that needs what only the
-// Go init does (a user namespace, a terminal, hooks that run inside the
-// container, LSM labels, scheduling attributes, a seccomp listener, no
-// mount namespace, or --no-pivot); such a process starts as before,
-// through Init.
+// Go init does (a user namespace, hooks that run inside the container, LSM
+// labels, scheduling attributes, a seccomp listener, no mount namespace,
+// or --no-pivot); such a process starts as before, through Init.
 //
 // The plan follows initContainer (execProcess for an exec'd process) step
 // by step; a change there needs the same change here.
@@ -39,6 +38,9 @@ func planInit(cfg *initConfig, cgroupDirs []cgroups.Dir) (*initplan.Plan, error)
 		return planExec(cfg)
 	}
 	var p initplan.Plan
+	if proc.Terminal {
+		p.Add(initplan.Setsid)
+	}
 	if spec.Annotations[netif.LoopbackAnnotation] == "up" && hasNamespace(spec, specs.NetworkNamespace) {
 		p.Add(initplan.LoopbackUp)
 	}
@@ -58,7 +60,13 @@ func planInit(cfg *initConfig, cgroupDirs []cgroups.Dir) (*initplan.Plan, error)
 	if h := spec.Hooks; h != nil && (len(h.Prestart) > 0 || len(h.CreateRuntime) > 0) {
 		p.Add(initplan.Hooks)
 	}
-	if err := rootfs.PlanFinish(rc, &p); err != nil {
+	if err := rootfs.PlanPivot(rc, &p); err != nil {
+		return nil, err
+	}
+	if proc.Terminal {
+		p.Add(initplan.Console, cfg.ConsoleFD, true)
+	}
+	if err := rootfs.PlanFinalize(rc, &p); err != nil {
 		return nil, err
 	}
 	if err := planProcess(&p, proc, cfg.Seccomp); err != nil {
@@ -74,6 +82,10 @@ func planInit(cfg *initConfig, cgroupDirs []cgroups.Dir) (*initplan.Plan, error)
 func planExec(cfg *initConfig) (*initplan.Plan, error) {
 	var p initplan.Plan
 	proc := cfg.Process
+	if proc.Terminal {
+		p.Add(initplan.Setsid)
+		p.Add(initplan.Console, cfg.ConsoleFD, false)
+	}
 	if err := planProcess(&p, proc, cfg.Seccomp); err != nil {
 		return nil, err
 	}
@@ -84,8 +96,7 @@ func planExec(cfg *initConfig) (*initplan.Plan, error) {
 // cFriendly reports whether the C init can run cfg (see planInit).
 func cFriendly(cfg *initConfig) bool {
 	spec, proc := cfg.Spec, cfg.Process
-	if (cfg.Kind != initContainer && cfg.Kind != initExec) || cfg.UserNS || cfg.NoPivot ||
-		proc.Terminal || cfg.ConsoleFD > 0 {
+	if (cfg.Kind != initContainer && cfg.Kind != initExec) || cfg.UserNS || cfg.NoPivot {
 		return false
 	}
 	for _, ns := range spec.Linux.Namespaces {

@@ -23,7 +23,6 @@ func TestPlanInitChoosesTheInit(t *testing.T) {
 		t.Fatalf("the example spec: plan %v, %v", p, err)
 	}
 	goOnly := map[string]func(c *initConfig){
-		"terminal":        func(c *initConfig) { c.Process.Terminal = true },
 		"user namespace":  func(c *initConfig) { c.UserNS = true },
 		"no pivot":        func(c *initConfig) { c.NoPivot = true },
 		"apparmor":        func(c *initConfig) { c.Process.ApparmorProfile = "p" },
@@ -42,7 +41,7 @@ func TestPlanInitChoosesTheInit(t *testing.T) {
 		cfg := exampleInitConfig()
 		change(cfg)
 		if p, err := planInit(cfg, nil); err != nil || p != nil {
-			t.Errorf("%s: plan %v, %v; want the Go init", name, p, err)
+			t.Errorf("%s: a plan of %d operations (%v); want the Go init", name, p.Len(), err)
 		}
 	}
 	// A process exec'd in the container goes through the C init too, and
@@ -56,6 +55,13 @@ func TestPlanInitChoosesTheInit(t *testing.T) {
 	cfg.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_BOGUS"}}
 	if _, err := planInit(cfg, nil); err == nil {
 		t.Error("an unknown rlimit planned")
+	}
+	// A terminal: a session of its own, and the pty once the root is the
+	// container's, with its devpts.
+	cfg = exampleInitConfig()
+	cfg.Process.Terminal, cfg.ConsoleFD = true, 4
+	if p, err := planInit(cfg, nil); err != nil || p == nil || !hasOp(p, initplan.Setsid) || !hasOp(p, initplan.Console) {
+		t.Errorf("a terminal: plan %v, %v", p != nil, err)
 	}
 	// Prestart and createRuntime hooks run in the runtime: the C init asks.
 	cfg = exampleInitConfig()

@@ -66,9 +66,18 @@ func readUntil(t *testing.T, f *os.File, want string) string {
 }
 
 // With terminal: true, create sends the pty master to --console-socket and
-// the container's stdio is the terminal, also at /dev/console.
+// the container's stdio is the terminal, also at /dev/console; the same
+// with either init.
 func TestConsoleSocket(t *testing.T) {
-	e := newEnv(t, "sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo stdio-is-a-tty; ls -l /dev/console; sleep 100")
+	for _, in := range inits {
+		t.Run(in.name, func(t *testing.T) { testConsoleSocket(t, in.goInit) })
+	}
+}
+
+func testConsoleSocket(t *testing.T, goInit bool) {
+	e := newEnv(t, "sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo stdio-is-a-tty; ls -l /dev/console; "+
+		"grep -c ' /dev/console ' /proc/self/mountinfo; cat /proc/self/stat | cut -d' ' -f6,7 >/dev/shm/sid; sleep 100")
+	e.goInit = goInit
 	e.spec.Process.Terminal = true
 	e.writeSpec()
 	sock, masters := consoleSocket(t)
@@ -82,6 +91,17 @@ func TestConsoleSocket(t *testing.T) {
 	out := readUntil(t, master, "/dev/console")
 	if !strings.Contains(out, "stdio-is-a-tty") || !strings.Contains(out, "136,") {
 		t.Errorf("terminal output %q: want stdio on a tty and /dev/console a pts device", out)
+	}
+	// init leads a session of its own with the pty as its terminal: the
+	// session id (field 6) is its pid 1, the tty (field 7) a pts.
+	var sid string
+	waitFor(t, func() bool {
+		out, _, code := e.run("exec", "t1", "cat", "/dev/shm/sid")
+		sid = out
+		return code == 0 && sid != ""
+	})
+	if f := strings.Fields(sid); len(f) != 2 || f[0] != "1" || f[1] == "0" {
+		t.Errorf("init's session and tty: %q", sid)
 	}
 
 	// exec -t gets a terminal of its own the same way.
