@@ -31,13 +31,15 @@
 // container, blocks writing to the exec fifo (Root/<id>/exec.fifo) until
 // Start opens it, as runc does; an exec'd process goes straight to execve.
 //
-// A container's init comes in two kinds that build the same container:
+// A container's init, and an exec'd process, come in two kinds that do the
+// same:
 //
 //   - The C init (internal/nsexec/cinit.c), the default for containers and
-//     exec'd processes: the parent turns the spec into a plan of operations (planInit, package initplan, the
-//     Plan functions of package rootfs) and sends it with the preamble's
-//     request, so the container is set up without starting a second Go
-//     runtime. This is what makes a start about 2 ms shorter.
+//     exec'd processes: the parent turns the spec into a plan of
+//     operations (planInit, package initplan, the Plan functions of
+//     package rootfs) and sends it with the preamble's request, so the
+//     process is set up without starting a second Go runtime. This is what
+//     makes a start about 2 ms shorter.
 //   - The Go init (Init), for the configs the C init leaves alone: user
 //     namespaces, createContainer and startContainer hooks, LSM labels,
 //     scheduling attributes, seccomp listeners, --no-pivot, no mount
