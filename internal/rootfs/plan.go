@@ -20,11 +20,10 @@ import (
 // runtime then starts the container with the Go init instead.
 var ErrNotPlanned = errors.New("not for the C init")
 
-// Plannable reports whether the C init can build c's filesystem: not for a
-// user namespace (devices become binds, flags locked), --no-pivot or a
-// console, which only the Go init handles.
+// Plannable reports whether the C init can build c's filesystem: not with
+// --no-pivot or a console path, which only the Go init handles.
 func (c *Config) Plannable() bool {
-	return c.validate() == nil && !c.UserNS && !c.NoPivot && c.Console == ""
+	return c.validate() == nil && !c.NoPivot && c.Console == ""
 }
 
 // PlanPrepare appends to p the operations that do what Prepare does, in the

@@ -40,10 +40,9 @@
 //     package rootfs) and sends it with the preamble's request, so the
 //     process is set up without starting a second Go runtime. This is what
 //     makes a start about 2 ms shorter.
-//   - The Go init (Init), for the configs the C init leaves alone: user
-//     namespaces, createContainer and startContainer hooks, LSM labels,
-//     scheduling attributes, seccomp listeners, --no-pivot, no mount
-//     namespace. It reads its configuration from the socket and calls
+//   - The Go init (Init), for the configs the C init leaves alone:
+//     createContainer and startContainer hooks, LSM labels, scheduling
+//     attributes, seccomp listeners, --no-pivot, no mount namespace. It reads its configuration from the socket and calls
 //     package rootfs itself. HULL_INIT=go in the parent's environment sends
 //     every container and exec'd process here.
 //

@@ -23,9 +23,9 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // exec'd in it, into a plan for the C init (internal/nsexec/cinit.c),
 // which then sets it up without starting a second Go runtime: about 2 ms
 // less per start. It returns nil, nil for a config that needs what only the
-// Go init does (a user namespace, hooks that run inside the container, LSM
-// labels, scheduling attributes, a seccomp listener, no mount namespace,
-// or --no-pivot); such a process starts as before, through Init.
+// Go init does (hooks that run inside the container, LSM labels,
+// scheduling attributes, a seccomp listener, no mount namespace, or
+// --no-pivot); such a process starts as before, through Init.
 //
 // The plan follows initContainer (execProcess for an exec'd process) step
 // by step; a change there needs the same change here.
@@ -50,7 +50,7 @@ func planInit(cfg *initConfig, cgroupDirs []cgroups.Dir) (*initplan.Plan, error)
 	if !cfg.NoNewKeyring {
 		p.Add(initplan.Keyring, "_ses."+cfg.ID)
 	}
-	rc := &rootfs.Config{Spec: spec, Rootfs: cfg.Rootfs, CgroupNS: cfg.CgroupNS}
+	rc := &rootfs.Config{Spec: spec, Rootfs: cfg.Rootfs, CgroupNS: cfg.CgroupNS, UserNS: cfg.UserNS}
 	if err := rootfs.PlanPrepare(rc, &p, cgroupDirs); err != nil {
 		if errors.Is(err, rootfs.ErrNotPlanned) {
 			return nil, nil
@@ -96,11 +96,11 @@ func planExec(cfg *initConfig) (*initplan.Plan, error) {
 // cFriendly reports whether the C init can run cfg (see planInit).
 func cFriendly(cfg *initConfig) bool {
 	spec, proc := cfg.Spec, cfg.Process
-	if (cfg.Kind != initContainer && cfg.Kind != initExec) || cfg.UserNS || cfg.NoPivot {
+	if (cfg.Kind != initContainer && cfg.Kind != initExec) || cfg.NoPivot {
 		return false
 	}
 	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == specs.UserNamespace || (ns.Type == specs.MountNamespace && ns.Path != "" && cfg.Kind == initContainer) {
+		if ns.Type == specs.MountNamespace && ns.Path != "" && cfg.Kind == initContainer {
 			return false
 		}
 	}

@@ -23,7 +23,6 @@ func TestPlanInitChoosesTheInit(t *testing.T) {
 		t.Fatalf("the example spec: plan %v, %v", p, err)
 	}
 	goOnly := map[string]func(c *initConfig){
-		"user namespace":  func(c *initConfig) { c.UserNS = true },
 		"no pivot":        func(c *initConfig) { c.NoPivot = true },
 		"apparmor":        func(c *initConfig) { c.Process.ApparmorProfile = "p" },
 		"scheduler":       func(c *initConfig) { c.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedBatch} },

@@ -25,7 +25,7 @@ const report = `id; grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status
 cut -d' ' -f4- /proc/self/mountinfo | sort
 for f in /dev/* /dev/pts/ptmx; do stat -c '%n %F %a %u %g %t %T %N' $f; done
 hostname; cat /proc/sys/kernel/domainname /proc/sys/net/ipv4/ip_forward
-ulimit -n; umask; pwd; readlink /etc/resolv.conf; stat -c '%n %a' /tmp /data /data/file`
+ulimit -n; umask; pwd; readlink /etc/resolv.conf; stat -c '%n %a' /tmp /data /data/file; true`
 
 // The C init builds the same container as the Go init from the same
 // config. "mounts" is runc's example (read-only root, masked and read-only
@@ -46,6 +46,7 @@ func TestInitsAgree(t *testing.T) {
 			"agree\nexample.org\n1\n512\n0027\n/work/new\n", "/tmp 1777"}},
 		{"process", agreeProcess, []string{"uid=0", "CapAmb:\t0000000000000400", "Seccomp:\t2",
 			"NoNewPrivs:\t0", "mkdir: can't create directory '/tmp/x': Operation not permitted"}},
+		{"userns", agreeUserNS, []string{"uid=0(root)", "/dev/null character special file 666 65534 65534 1 3"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -105,6 +106,21 @@ func agreeMounts(t *testing.T, e *env, rootfs, host string) {
 	e.spec.Process.User = specs.User{UID: 65534, GID: 65534, AdditionalGids: []uint32{5, 100}, Umask: &umask}
 	e.spec.Process.Cwd = "/work/new"
 	e.spec.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 512, Hard: 512}}
+}
+
+// agreeUserNS is runc's example in a user namespace: devices become binds
+// of the host's, sysfs and the cgroups' flags are the host's locked ones.
+func agreeUserNS(t *testing.T, e *env, rootfs, host string) {
+	// The container's root is an unprivileged host uid: let it reach the
+	// rootfs through the test's private temporary directories.
+	for d := filepath.Dir(rootfs); d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	e.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	e.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
 }
 
 func agreeProcess(t *testing.T, e *env, rootfs, host string) {
