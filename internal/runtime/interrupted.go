@@ -55,25 +55,28 @@ func lockDir(dir string) (int, error) {
 // RemoveInterrupted removes what a create that was killed before it saved
 // the container's state left under id: the processes in its cgroups, the
 // cgroup directories and the state directory. Such a container has no
-// state, so Load does not find it and Delete cannot remove it. It returns
-// errdefs.ErrNotFound when id is no such leftover (no directory, or a
-// container with a state), and errdefs.ErrConflict while a create of id
-// is still running.
+// state, so Load does not find it and Delete cannot remove it. It takes
+// the container's lock first, so it waits for a create or a Delete of id
+// that another process is running, and then finds their result. It returns
+// errdefs.ErrNotFound when id is no such leftover: no directory (never
+// made, or deleted meanwhile), or a container with a state.
 func (r *Runtime) RemoveInterrupted(id string) error {
 	if err := ValidateID(id); err != nil {
 		return err
 	}
 	dir := r.dir(id)
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	notFound := fmt.Errorf("container %q does not exist: %w", id, errdefs.ErrNotFound)
+	fd, err := lockDir(dir)
 	if errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("container %q does not exist: %w", id, errdefs.ErrNotFound)
+		return notFound
 	}
 	if err != nil {
 		return err
 	}
 	defer unix.Close(fd)
-	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		return fmt.Errorf("container %q is being created: %w", id, errdefs.ErrConflict)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Nlink == 0 {
+		return notFound // removed while we waited for the lock
 	}
 	if _, err := os.Stat(filepath.Join(dir, stateFile)); err == nil {
 		return fmt.Errorf("container %q was created: %w", id, errdefs.ErrNotFound)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // 100 containers created, started, killed and deleted in a row leave no
@@ -174,5 +176,43 @@ func removeCgroups(prefix string) {
 	})
 	for i := len(dirs) - 1; i >= 0; i-- {
 		os.Remove(dirs[i])
+	}
+}
+
+// delete of a container with no state waits for whoever holds the
+// container's lock (a create, or another delete, as when hull rm races the
+// monitor's own delete) and then finds what they left: here, nothing.
+func TestDeleteWaitsForTheContainersLock(t *testing.T) {
+	e := newEnv(t, "true")
+	e.writeSpec()
+	dir := filepath.Join(e.root, "busy")
+	if err := os.MkdirAll(dir, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(hullOCI, "--root", e.root, "delete", "--force", "busy")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		t.Fatalf("delete did not wait for the lock: %v, %q", err, stderr.String())
+	case <-time.After(200 * time.Millisecond):
+	}
+	// The holder finishes its own delete.
+	os.RemoveAll(dir)
+	lock.Close()
+	if err := <-done; err == nil || !strings.Contains(stderr.String(), "does not exist") {
+		t.Errorf("delete after the holder removed the container: %v, %q", err, stderr.String())
 	}
 }
