@@ -1,7 +1,7 @@
 /*
  * The C container init: the plan's reader, the process's credentials and
  * limits, the wait for start, and execve. Filesystem operations are in
- * cinit_fs.c. Every failure is reported to the runtime as an error message,
+ * cinit_root.c, cinit_mount.c and cinit_fs.c. Every failure is reported to the runtime as an error message,
  * worded like the Go init's, and ends the process.
  */
 #define _GNU_SOURCE

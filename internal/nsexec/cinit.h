@@ -65,7 +65,7 @@ void cinit_run(char *buf, size_t len, int sync_fd) __attribute__((noreturn));
 void hull_write_all(int fd, const char *buf, size_t len);
 void hull_json_string(char *out, size_t cap, const char *s);
 
-/* Helpers shared by cinit.c and cinit_fs.c. */
+/* Helpers shared by cinit.c and the filesystem files (cinit_fs.h). */
 void cinit_fail(const char *ctx, const char *what, const char *arg, int err) __attribute__((noreturn));
 unsigned long long cinit_num(const struct cinit_op_rec *r, int i);
 const char *cinit_str(const struct cinit_op_rec *r, int i);

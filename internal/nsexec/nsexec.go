@@ -10,8 +10,9 @@
 // namespaces to join and create, does so, and forks the process that goes on
 // as the container's init (or as an exec'd process) inside them. When the
 // request carries a plan (package initplan), that process is the C init
-// (cinit.c, cinit_fs.c): it runs the plan and execs the container's program,
-// and Go never starts in the container.
+// (cinit.c, with cinit_root.c, cinit_mount.c and cinit_fs.c): it runs the
+// plan and execs the container's program, and Go never starts in the
+// container.
 //
 // Import this package for its side effect, only from the binary that the
 // runtime re-executes:
