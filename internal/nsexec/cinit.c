@@ -254,10 +254,16 @@ static void set_caps(unsigned long long eff, unsigned long long perm, unsigned l
 
 static void set_groups(const char *list)
 {
-	gid_t groups[256];
+	size_t cap = 1;
+	gid_t *groups;
 	int n = 0;
-	const char *p = list;
-	while (*p && n < 256) {
+	const char *p;
+	for (p = list; *p; p++)
+		cap += *p == ',';
+	groups = calloc(cap, sizeof(gid_t));
+	if (!groups)
+		cinit_fail(NULL, "setting additional groups", list, ENOMEM);
+	for (p = list; *p && (size_t)n < cap;) {
 		char *end;
 		groups[n++] = (gid_t)strtoul(p, &end, 10);
 		p = *end == ',' ? end + 1 : end;
