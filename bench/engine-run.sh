@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times `run --rm <busybox image> true` with hull, podman and docker in the
-# same run and prints medians and ratios; then the idle memory of what
+# same run and prints medians and ratios, in hyperfine blocks and then in
+# turns (one run of each per round, as bench/oci-run.sh); then the idle memory of what
 # watches one detached container (hull-monitor, podman's conmon, docker's
 # containerd-shim), and 100 parallel `hull run -d`. Every engine runs with
 # --network none: dockerd here has no bridge (--bridge=none), and network
@@ -60,6 +61,12 @@ hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/run.json" \
 	-n podman "${P[*]} run --rm ${PRUN[*]} bench/busybox true" \
 	-n docker "${D[*]} run --rm --network none bench/busybox true" >/dev/null
 median() { python3 -c "import json,sys;d=json.load(open('$work/run.json'));print([r['median'] for r in d['results'] if r['command']==sys.argv[1]][0]*1000)" "$1"; }
+# The same runs in turns (see bench/lib/interleave.py), before anything else
+# runs beside them: fairer on a machine whose speed drifts.
+python3 "$(dirname "$0")/lib/interleave.py" "$RUNS" \
+	"hull=${H[*]} run --rm --network none bench/busybox true" \
+	"podman=${P[*]} run --rm ${PRUN[*]} bench/busybox true" \
+	"docker=${D[*]} run --rm --network none bench/busybox true" >"$work/turns"
 
 rss() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 "${H[@]}" run -d --network none --name idle bench/busybox sleep 600 >/dev/null
@@ -81,6 +88,12 @@ for name in hull podman docker; do
 	ms=$(median "$name")
 	printf '%-8s %12.2f %12s\n' "$name" "$ms" "$(python3 -c "print(f'{$hull_ms/$ms:.2f}')")"
 done
+echo "# in turns: $RUNS rounds of one run each, order reversed every other round"
+printf '%-8s %12s %12s %16s\n' engine "median (ms)" "hull/peer" "p25-p75 (ms)"
+hull_turns=$(awk '$1=="hull"{print $2}' "$work/turns")
+while read -r name med p25 p75; do
+	printf '%-8s %12.2f %12s %16s\n' "$name" "$med" "$(python3 -c "print(f'{$hull_turns/$med:.2f}')")" "$p25-$p75"
+done <"$work/turns"
 echo
 printf 'idle memory (VmRSS, KiB) of the process watching one container: hull-monitor %s, conmon %s, containerd-shim %s\n' \
 	"$hull_rss" "$conmon_rss" "$shim_rss"
