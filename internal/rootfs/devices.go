@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -55,11 +56,7 @@ func (r *root) setupDev() error {
 	if err := r.createDevices(dev); err != nil {
 		return err
 	}
-	links := devSymlinks[:]
-	if _, err := os.Stat("/proc/kcore"); err == nil {
-		links = append(links, [2]string{"core", "/proc/kcore"})
-	}
-	for _, l := range links {
+	for _, l := range devLinks() {
 		if err := unix.Symlinkat(l[1], dev.fd, l[0]); err != nil && err != unix.EEXIST {
 			return &os.PathError{Op: "symlink", Path: "/dev/" + l[0], Err: err}
 		}
@@ -74,27 +71,39 @@ func (r *root) setupDev() error {
 	return r.setupConsole(dev)
 }
 
-// createDevices creates the default devices, unless linux.devices
-// redefines them, then linux.devices.
-func (r *root) createDevices(dev target) error {
-	devices := r.c.linux().Devices
+// devLinks are the /dev symlinks to make: devSymlinks, and /dev/core
+// where the host has /proc/kcore.
+func devLinks() [][2]string {
+	links := devSymlinks[:]
+	if _, err := os.Stat("/proc/kcore"); err == nil {
+		links = append(links, [2]string{"core", "/proc/kcore"})
+	}
+	return links
+}
+
+// devices lists the device nodes to make, in order: the default devices
+// that linux.devices does not redefine, then linux.devices, but for
+// /dev/ptmx (the symlink to pts/ptmx).
+func (c *Config) devices() []specs.LinuxDevice {
+	devices := c.linux().Devices
 	mode := os.FileMode(0o666)
-next:
+	var out []specs.LinuxDevice
 	for _, d := range &defaultDevices {
-		for i := range devices {
-			if cleanDest(devices[i].Path) == d.path {
-				continue next
-			}
-		}
-		err := r.createDevice(dev, specs.LinuxDevice{Path: d.path, Type: "c", Major: d.major, Minor: d.minor, FileMode: &mode})
-		if err != nil {
-			return err
+		if !slices.ContainsFunc(devices, func(x specs.LinuxDevice) bool { return cleanDest(x.Path) == d.path }) {
+			out = append(out, specs.LinuxDevice{Path: d.path, Type: "c", Major: d.major, Minor: d.minor, FileMode: &mode})
 		}
 	}
 	for _, d := range devices {
-		if cleanDest(d.Path) == "/dev/ptmx" {
-			continue // the symlink to pts/ptmx
+		if cleanDest(d.Path) != "/dev/ptmx" {
+			out = append(out, d)
 		}
+	}
+	return out
+}
+
+// createDevices creates c.devices().
+func (r *root) createDevices(dev target) error {
+	for _, d := range r.c.devices() {
 		if err := r.createDevice(dev, d); err != nil {
 			return err
 		}

@@ -28,15 +28,9 @@ func Finalize(c *Config) error {
 	if err := f.mask(linux.MaskedPaths); err != nil {
 		return withKind(err)
 	}
-	for i := range c.Spec.Mounts {
-		m := &c.Spec.Mounts[i]
-		if m.Type != "tmpfs" {
-			continue
-		}
-		if o, err := parseMount(m); err == nil && !o.bind && o.flags&unix.MS_RDONLY != 0 {
-			if err := f.remountReadonly(cleanDest(m.Destination), o.flags); err != nil {
-				return fmt.Errorf("making %q read-only: %w", m.Destination, withKind(err))
-			}
+	for _, t := range c.readonlyTmpfs() {
+		if err := f.remountReadonly(t.dest, t.flags); err != nil {
+			return fmt.Errorf("making %q read-only: %w", t.dest, withKind(err))
 		}
 	}
 	if c.Spec.Root != nil && c.Spec.Root.Readonly {
@@ -45,6 +39,28 @@ func Finalize(c *Config) error {
 		}
 	}
 	return nil
+}
+
+// roTmpfs is a tmpfs mount that Finalize makes read-only.
+type roTmpfs struct {
+	dest  string  // cleaned destination
+	flags uintptr // its other flags, kept
+}
+
+// readonlyTmpfs lists the tmpfs mounts whose options say "ro": Prepare
+// mounts them writable, so that mountpoints can still be made inside.
+func (c *Config) readonlyTmpfs() []roTmpfs {
+	var out []roTmpfs
+	for i := range c.Spec.Mounts {
+		m := &c.Spec.Mounts[i]
+		if m.Type != "tmpfs" {
+			continue
+		}
+		if o, err := parseMount(m); err == nil && !o.bind && o.flags&unix.MS_RDONLY != 0 {
+			out = append(out, roTmpfs{cleanDest(m.Destination), o.flags})
+		}
+	}
+	return out
 }
 
 // finalizer works inside the container's root, where a path can no longer

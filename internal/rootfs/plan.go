@@ -129,30 +129,12 @@ func (c *Config) planDev(p *initplan.Plan) error {
 		return nil
 	}
 	p.Add(initplan.Dev)
-	devices := c.linux().Devices
-	mode := os.FileMode(0o666)
-	for _, d := range &defaultDevices {
-		if slices.ContainsFunc(devices, func(x specs.LinuxDevice) bool { return cleanDest(x.Path) == d.path }) {
-			continue
-		}
-		dev := specs.LinuxDevice{Path: d.path, Type: "c", Major: d.major, Minor: d.minor, FileMode: &mode}
-		if err := planDevice(p, &dev); err != nil {
+	for _, d := range c.devices() {
+		if err := planDevice(p, &d); err != nil {
 			return err
 		}
 	}
-	for i := range devices {
-		if cleanDest(devices[i].Path) == "/dev/ptmx" {
-			continue // the symlink to pts/ptmx
-		}
-		if err := planDevice(p, &devices[i]); err != nil {
-			return err
-		}
-	}
-	links := devSymlinks[:]
-	if _, err := os.Stat("/proc/kcore"); err == nil {
-		links = append(links, [2]string{"core", "/proc/kcore"})
-	}
-	for _, l := range links {
+	for _, l := range devLinks() {
 		p.Add(initplan.DevSymlink, l[1], l[0])
 	}
 	p.Add(initplan.DevPtmx)
@@ -196,16 +178,12 @@ func PlanFinalize(c *Config, p *initplan.Plan) error {
 		p.Add(initplan.Hostname, c.Spec.Hostname, c.Spec.Domainname)
 	}
 	sysctl := c.linux().Sysctl
-	names := make([]string, 0, len(sysctl))
-	for name := range sysctl {
-		names = append(names, name)
+	names, err := sysctlNames(sysctl)
+	if err != nil {
+		return err
 	}
-	slices.Sort(names)
 	for _, name := range names {
-		rel, err := sysctlPath(name)
-		if err != nil {
-			return err
-		}
+		rel, _ := sysctlPath(name)
 		p.Add(initplan.Sysctl, name, rel, sysctl[name])
 	}
 	for _, ro := range c.linux().ReadonlyPaths {
@@ -214,14 +192,8 @@ func PlanFinalize(c *Config, p *initplan.Plan) error {
 	for _, m := range c.linux().MaskedPaths {
 		p.Add(initplan.Mask, m)
 	}
-	for i := range c.Spec.Mounts {
-		m := &c.Spec.Mounts[i]
-		if m.Type != "tmpfs" {
-			continue
-		}
-		if o, err := parseMount(m); err == nil && !o.bind && o.flags&unix.MS_RDONLY != 0 {
-			p.Add(initplan.RemountRO, cleanDest(m.Destination), o.flags)
-		}
+	for _, t := range c.readonlyTmpfs() {
+		p.Add(initplan.RemountRO, t.dest, t.flags)
 	}
 	if c.Spec.Root != nil && c.Spec.Root.Readonly {
 		p.Add(initplan.ReadonlyRoot)

@@ -22,14 +22,10 @@ func WriteSysctls(sysctl map[string]string) error {
 	if len(sysctl) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(sysctl))
-	for name := range sysctl {
-		if _, err := sysctlPath(name); err != nil {
-			return err
-		}
-		names = append(names, name)
+	names, err := sysctlNames(sysctl)
+	if err != nil {
+		return err
 	}
-	slices.Sort(names)
 	proc, err := openProc()
 	if err != nil {
 		return fmt.Errorf("writing sysctls: %w", withKind(err))
@@ -41,6 +37,20 @@ func WriteSysctls(sysctl map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// sysctlNames returns the names of sysctl in the order they are written,
+// each checked by sysctlPath.
+func sysctlNames(sysctl map[string]string) ([]string, error) {
+	names := make([]string, 0, len(sysctl))
+	for name := range sysctl {
+		if _, err := sysctlPath(name); err != nil {
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 // sysctlPath turns a sysctl name into its path below /proc.
