@@ -2,6 +2,7 @@ package oci_test
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -30,22 +31,30 @@ func consoleSocket(t *testing.T) (string, <-chan *os.File) {
 			return
 		}
 		defer conn.Close()
-		buf, oob := make([]byte, 64), make([]byte, unix.CmsgSpace(4))
-		_, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
-		if err != nil {
-			return
+		if _, fd, err := recvFD(conn, make([]byte, 64)); err == nil {
+			ch <- os.NewFile(uintptr(fd), "pty-master")
 		}
-		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-		if err != nil || len(msgs) != 1 {
-			return
-		}
-		fds, err := unix.ParseUnixRights(&msgs[0])
-		if err != nil || len(fds) != 1 {
-			return
-		}
-		ch <- os.NewFile(uintptr(fds[0]), "pty-master")
 	}()
 	return path, ch
+}
+
+// recvFD reads one message carrying one descriptor into buf, as hull-oci
+// sends a pty master or a seccomp listener.
+func recvFD(conn *net.UnixConn, buf []byte) (int, int, error) {
+	oob := make([]byte, unix.CmsgSpace(4))
+	n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+	if err != nil {
+		return 0, -1, err
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		return 0, -1, fmt.Errorf("no descriptor in the message")
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		return 0, -1, fmt.Errorf("no descriptor in the message")
+	}
+	return n, fds[0], nil
 }
 
 // readUntil reads from the terminal until want shows up or time runs out.

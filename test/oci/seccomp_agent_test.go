@@ -62,24 +62,15 @@ func startAgent(t *testing.T) *agent {
 
 func (a *agent) serve(c *net.UnixConn) {
 	defer c.Close()
-	buf, oob := make([]byte, 64<<10), make([]byte, unix.CmsgSpace(4))
-	n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
+	buf := make([]byte, 64<<10)
+	n, fd, err := recvFD(c, buf)
 	if err != nil {
 		return
 	}
+	defer unix.Close(fd)
 	var st specs.ContainerProcessState
 	json.Unmarshal(buf[:n], &st)
 	a.states <- st
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		return
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		return
-	}
-	fd := fds[0]
-	defer unix.Close(fd)
 	for {
 		var req seccompNotif
 		if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafe.Pointer(&req))); e != 0 {
