@@ -85,12 +85,23 @@ func (c *Container) cgroup() (cgroups.Manager, error) {
 // operation; the returned function releases it. The lock dies with the
 // process, so a kill -9 never leaves a container locked.
 func (c *Container) lock() (func(), error) {
-	fd, err := unix.Open(c.dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := lockDir(c.dir)
 	if errors.Is(err, unix.ENOENT) {
 		return nil, fmt.Errorf("container %q does not exist: %w", c.state.ID, errdefs.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("locking container %q: %w", c.state.ID, err)
+	}
+	return func() { unix.Close(fd) }, nil
+}
+
+// lockDir opens a container's state directory and takes its exclusive
+// lock, waiting for the holder, and returns the descriptor that holds it.
+// Create takes it too, before the container has a state.
+func lockDir(dir string) (int, error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
 	}
 	for {
 		err = unix.Flock(fd, unix.LOCK_EX)
@@ -100,9 +111,9 @@ func (c *Container) lock() (func(), error) {
 	}
 	if err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("locking container %q: %w", c.state.ID, err)
+		return -1, err
 	}
-	return func() { unix.Close(fd) }, nil
+	return fd, nil
 }
 
 // refresh rereads the state after taking the lock: another process may

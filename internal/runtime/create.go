@@ -13,7 +13,6 @@ import (
 
 	"github.com/hullrt/hull/internal/cgroups"
 	"github.com/hullrt/hull/internal/errdefs"
-	"github.com/hullrt/hull/internal/initplan"
 	"github.com/hullrt/hull/internal/proc"
 )
 
@@ -63,7 +62,7 @@ func (r *Runtime) Create(id string, opts CreateOpts) (c *Container, err error) {
 	lockFD, err := lockDir(dir)
 	if err != nil {
 		os.RemoveAll(dir)
-		return nil, err
+		return nil, fmt.Errorf("locking container %q: %w", id, err)
 	}
 	defer unix.Close(lockFD)
 	var undo []func()
@@ -139,22 +138,9 @@ func (r *Runtime) makeDir(id string) (string, error) {
 // startInit spawns init into new namespaces and sends it its configuration.
 func (c *Container) startInit(cg cgroups.Manager, opts CreateOpts, undo *[]func()) (*spawned, error) {
 	spec := c.state.Config
-	if err := unix.Mkfifo(c.fifoPath(), 0o622); err != nil {
-		return nil, fmt.Errorf("creating exec fifo: %w", err)
-	}
-	// Init reopens the fifo for writing as the container's root, which in
-	// a user namespace is an unprivileged host uid: give it the fifo, with
-	// the mode the umask took away.
-	uid, gid := hostRoot(spec.Linux)
-	if err := os.Chown(c.fifoPath(), uid, gid); err != nil {
-		return nil, fmt.Errorf("exec fifo: %w", err)
-	}
-	if err := os.Chmod(c.fifoPath(), 0o622); err != nil {
-		return nil, fmt.Errorf("exec fifo: %w", err)
-	}
-	fifo, err := os.OpenFile(c.fifoPath(), unix.O_PATH|unix.O_CLOEXEC, 0)
+	fifo, err := c.makeFifo()
 	if err != nil {
-		return nil, fmt.Errorf("opening exec fifo: %w", err)
+		return nil, err
 	}
 	defer fifo.Close()
 
@@ -170,18 +156,11 @@ func (c *Container) startInit(cg cgroups.Manager, opts CreateOpts, undo *[]func(
 		NoNewKeyring: opts.NoNewKeyring,
 		PreserveFDs:  len(opts.PreserveFDs),
 	}
-	if cfg.Seccomp, err = c.rt.compileSeccomp(spec.Linux.Seccomp); err != nil {
-		return nil, err
-	}
 	cfg.FifoFD = 3 + len(extra)
 	extra = append(extra, fifo)
 	if opts.ConsoleSocket != nil {
 		cfg.ConsoleFD = 3 + len(extra)
 		extra = append(extra, opts.ConsoleSocket)
-	}
-	relay, err := cfg.listenerRelay(&extra)
-	if err != nil {
-		return nil, err
 	}
 	req := &spawnRequest{
 		boot:   newBootstrap(spec),
@@ -206,43 +185,37 @@ func (c *Container) startInit(cg cgroups.Manager, opts CreateOpts, undo *[]func(
 			cfg.CgroupNS = true
 		}
 	}
-	var plan *initplan.Plan
-	if !c.rt.GoInit {
-		if plan, err = planInit(cfg, cg.Dirs()); err != nil {
-			return nil, err
-		}
-	}
-	if plan != nil {
-		req.boot.plan = plan.Bytes()
-	}
-	p, err := c.rt.spawn(req)
-	if relay != nil {
-		extra[cfg.ListenerFD-3].Close() // the process has its end now
-		if err != nil {
-			relay.close()
-		}
-	}
+	p, err := c.rt.launch(cfg, req, cg.Dirs(), func(pid int) specs.State {
+		return specs.State{Version: specs.Version, ID: c.state.ID, Status: specs.StateCreating,
+			Pid: pid, Bundle: c.state.Bundle, Annotations: spec.Annotations}
+	})
 	if err != nil {
 		return nil, err
 	}
-	*undo = append(*undo, func() { killAndReap(p.pid) })
-	if relay != nil {
-		*undo = append(*undo, relay.close)
-		p.relay = relay
-		relay.start(spec.Linux.Seccomp, p.pid, func() specs.State {
-			return specs.State{Version: specs.Version, ID: c.state.ID, Status: specs.StateCreating,
-				Pid: p.pid, Bundle: c.state.Bundle, Annotations: spec.Annotations}
-		})
-	}
-	if plan != nil {
-		return p, nil // the C init has its plan and needs no configuration
-	}
-	cfg.Pid = p.pid
-	if err := p.conn.send(message{Type: msgConfig, Config: cfg}); err != nil {
-		p.conn.close()
-		return nil, fmt.Errorf("sending init its configuration: %w", err)
-	}
+	*undo = append(*undo, p.close)
 	return p, nil
+}
+
+// makeFifo makes the exec fifo and returns an O_PATH handle on it for init.
+func (c *Container) makeFifo() (*os.File, error) {
+	if err := unix.Mkfifo(c.fifoPath(), 0o622); err != nil {
+		return nil, fmt.Errorf("creating exec fifo: %w", err)
+	}
+	// Init reopens the fifo for writing as the container's root, which in
+	// a user namespace is an unprivileged host uid: give it the fifo, with
+	// the mode the umask took away.
+	uid, gid := hostRoot(c.state.Config.Linux)
+	if err := os.Chown(c.fifoPath(), uid, gid); err != nil {
+		return nil, fmt.Errorf("exec fifo: %w", err)
+	}
+	if err := os.Chmod(c.fifoPath(), 0o622); err != nil {
+		return nil, fmt.Errorf("exec fifo: %w", err)
+	}
+	fifo, err := os.OpenFile(c.fifoPath(), unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("opening exec fifo: %w", err)
+	}
+	return fifo, nil
 }
 
 // finishInit waits for init to be ready, running the hooks it asks for.

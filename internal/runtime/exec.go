@@ -7,7 +7,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/hullrt/hull/internal/errdefs"
-	"github.com/hullrt/hull/internal/initplan"
 )
 
 // ExecOpts are the caller's choices for a process started in a container.
@@ -55,17 +54,10 @@ func (c *Container) exec(p *specs.Process, opts ExecOpts) (int, error) {
 		PreserveFDs: len(opts.PreserveFDs),
 		Pid:         c.state.Pid,
 	}
-	if cfg.Seccomp, err = c.rt.compileSeccomp(spec.Linux.Seccomp); err != nil {
-		return 0, err
-	}
 	extra := append([]*os.File{}, opts.PreserveFDs...)
 	if opts.ConsoleSocket != nil {
 		cfg.ConsoleFD = 3 + len(extra)
 		extra = append(extra, opts.ConsoleSocket)
-	}
-	relay, err := cfg.listenerRelay(&extra)
-	if err != nil {
-		return 0, err
 	}
 	boot := bootstrap{oomScoreAdj: p.OOMScoreAdj}
 	// Join the user namespace first (the preamble orders it so), then the
@@ -73,58 +65,36 @@ func (c *Container) exec(p *specs.Process, opts ExecOpts) (int, error) {
 	for _, ns := range spec.Linux.Namespaces {
 		boot.joins = append(boot.joins, nsJoin{flag: nsFlags[ns.Type], path: c.state.Namespaces[ns.Type]})
 	}
-	var plan *initplan.Plan
-	if !c.rt.GoInit {
-		if plan, err = planInit(cfg, nil); err != nil {
-			return 0, err
-		}
-	}
-	if plan != nil {
-		boot.plan = plan.Bytes()
-	}
-	sp, err := c.rt.spawn(&spawnRequest{
+	sp, err := c.rt.launch(cfg, &spawnRequest{
 		boot:   boot,
 		dir:    "/",
 		stdio:  [3]*os.File{opts.Stdin, opts.Stdout, opts.Stderr},
 		extra:  extra,
 		cgroup: cg,
+	}, nil, func(int) specs.State {
+		st := c.OCIState()
+		return specs.State{Version: st.OCIVersion, ID: st.ID, Status: specs.ContainerState(st.Status),
+			Pid: st.Pid, Bundle: st.Bundle, Annotations: st.Annotations}
 	})
-	if relay != nil {
-		extra[cfg.ListenerFD-3].Close() // the process has its end now
-		defer relay.close()
-	}
 	if err != nil {
 		return 0, err
 	}
-	defer sp.conn.close()
-	if relay != nil {
-		relay.start(spec.Linux.Seccomp, sp.pid, func() specs.State {
-			st := c.OCIState()
-			return specs.State{Version: st.OCIVersion, ID: st.ID, Status: specs.ContainerState(st.Status),
-				Pid: st.Pid, Bundle: st.Bundle, Annotations: st.Annotations}
-		})
-	}
-	if plan == nil {
-		if err := sp.conn.send(message{Type: msgConfig, Config: cfg}); err != nil {
-			killAndReap(sp.pid)
-			return 0, fmt.Errorf("sending the process its configuration: %w", err)
-		}
-	}
 	// The socket closes on execve; a message before that is an error.
 	if _, err := sp.conn.recv(); err != errPeerGone {
-		killAndReap(sp.pid)
+		sp.close()
 		if err == nil {
 			err = fmt.Errorf("unexpected message from the exec'd process")
 		}
 		return 0, err
 	}
-	if relay != nil {
+	if sp.relay != nil {
 		// The process sent its listener before execve; it runs already,
 		// its notifying calls waiting for the agent.
-		if err := relay.wait(); err != nil {
-			killAndReap(sp.pid)
+		if err := sp.relay.wait(); err != nil {
+			sp.close()
 			return 0, err
 		}
 	}
+	sp.conn.close()
 	return sp.pid, nil
 }

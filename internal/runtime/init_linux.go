@@ -42,17 +42,31 @@ type initConfig struct {
 	// Seccomp is the compiled filter (seccomp.Filter.MarshalBinary): the
 	// parent compiles it, through the cache, so init never runs libseccomp.
 	Seccomp []byte `json:"seccomp,omitempty"`
+	// filter is Seccomp decoded: set by the parent, which has it already,
+	// or decoded once by seccompFilter.
+	filter *seccomp.Filter
 }
 
-// seccompFilter decodes the filter the parent compiled, if any.
+// setSeccomp gives cfg the parent's compiled filter, if any.
+func (cfg *initConfig) setSeccomp(f *seccomp.Filter) error {
+	if f == nil {
+		return nil
+	}
+	b, err := f.MarshalBinary()
+	cfg.Seccomp, cfg.filter = b, f
+	return err
+}
+
+// seccompFilter returns the filter the parent compiled, if any.
 func (cfg *initConfig) seccompFilter() (*seccomp.Filter, error) {
-	if cfg.Seccomp == nil {
-		return nil, nil
+	if cfg.filter != nil || cfg.Seccomp == nil {
+		return cfg.filter, nil
 	}
 	var f seccomp.Filter
 	if err := f.UnmarshalBinary(cfg.Seccomp); err != nil {
 		return nil, err
 	}
+	cfg.filter = &f
 	return &f, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/hullrt/hull/internal/initplan"
 	"github.com/hullrt/hull/internal/netif"
 	"github.com/hullrt/hull/internal/rootfs"
+	"github.com/hullrt/hull/internal/seccomp"
 )
 
 // defaultPath is the PATH a program is looked up in when the process's
@@ -69,7 +70,11 @@ func planInit(cfg *initConfig, cgroupDirs []cgroups.Dir) (*initplan.Plan, error)
 	if err := rootfs.PlanFinalize(rc, &p); err != nil {
 		return nil, err
 	}
-	if err := planProcess(&p, proc, cfg.Seccomp); err != nil {
+	filter, err := cfg.seccompFilter()
+	if err != nil {
+		return nil, err
+	}
+	if err := planProcess(&p, proc, filter); err != nil {
 		return nil, err
 	}
 	p.Add(initplan.Exec, cfg.FifoFD, cfg.PreserveFDs, pathOf(proc.Env), len(proc.Args), proc.Args, proc.Env)
@@ -86,7 +91,11 @@ func planExec(cfg *initConfig) (*initplan.Plan, error) {
 		p.Add(initplan.Setsid)
 		p.Add(initplan.Console, cfg.ConsoleFD, false)
 	}
-	if err := planProcess(&p, proc, cfg.Seccomp); err != nil {
+	filter, err := cfg.seccompFilter()
+	if err != nil {
+		return nil, err
+	}
+	if err := planProcess(&p, proc, filter); err != nil {
 		return nil, err
 	}
 	p.Add(initplan.Exec, -1, cfg.PreserveFDs, pathOf(proc.Env), len(proc.Args), proc.Args, proc.Env)
@@ -124,7 +133,7 @@ func cFriendly(cfg *initConfig) bool {
 }
 
 // planProcess plans what prepareProcess does, in its order.
-func planProcess(p *initplan.Plan, proc *specs.Process, compiled []byte) error {
+func planProcess(p *initplan.Plan, proc *specs.Process, filter *seccomp.Filter) error {
 	for _, rl := range proc.Rlimits {
 		res, ok := rlimitTypes[rl.Type]
 		if !ok {
@@ -135,13 +144,8 @@ func planProcess(p *initplan.Plan, proc *specs.Process, compiled []byte) error {
 	if proc.NoNewPrivileges {
 		p.Add(initplan.NoNewPrivs)
 	}
-	if compiled != nil {
-		cfg := initConfig{Seccomp: compiled}
-		f, err := cfg.seccompFilter()
-		if err != nil {
-			return err
-		}
-		flags, prog := f.Raw()
+	if filter != nil {
+		flags, prog := filter.Raw()
 		// With no_new_privs the filter can wait until just before execve.
 		p.Add(initplan.Seccomp, flags, prog, proc.NoNewPrivileges)
 	}

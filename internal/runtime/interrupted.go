@@ -33,25 +33,6 @@ func writeCreating(dir string, paths map[string]string) error {
 	return nil
 }
 
-// lockDir takes the lock Container.lock takes, on a state directory.
-func lockDir(dir string) (int, error) {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, fmt.Errorf("locking %s: %w", dir, err)
-	}
-	for {
-		err = unix.Flock(fd, unix.LOCK_EX)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		unix.Close(fd)
-		return -1, fmt.Errorf("locking %s: %w", dir, err)
-	}
-	return fd, nil
-}
-
 // RemoveInterrupted removes what a create that was killed before it saved
 // the container's state left under id: the processes in its cgroups, the
 // cgroup directories and the state directory. Such a container has no
@@ -71,7 +52,7 @@ func (r *Runtime) RemoveInterrupted(id string) error {
 		return notFound
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("locking container %q: %w", id, err)
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t

@@ -116,15 +116,11 @@ func (r *Runtime) List() ([]*Container, error) {
 // compileSeccomp compiles a container's seccomp config for its init,
 // through a cache under the state root (a tmpfs by default), since most
 // containers share a profile and libseccomp takes ~20 ms for Docker's.
-func (r *Runtime) compileSeccomp(s *specs.LinuxSeccomp) ([]byte, error) {
+func (r *Runtime) compileSeccomp(s *specs.LinuxSeccomp) (*seccomp.Filter, error) {
 	if s == nil {
 		return nil, nil
 	}
-	f, err := seccomp.Cache{Dir: filepath.Join(r.Root, seccompCacheDir)}.Compile(s)
-	if err != nil {
-		return nil, err
-	}
-	return f.MarshalBinary()
+	return seccomp.Cache{Dir: filepath.Join(r.Root, seccompCacheDir)}.Compile(s)
 }
 
 // seccompCacheDir is the cache's directory in the state root; '#' is not
