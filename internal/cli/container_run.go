@@ -100,11 +100,14 @@ func parseAttach(streams []string, detach bool) (attachStreams, error) {
 // --rm, removes it and its anonymous volumes.
 func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *runOptions, pending *monitor.Pending) error {
 	bg := context.WithoutCancel(ctx)
+	// Once the session ends, the monitor is there to delete the files a
+	// removal leaves in the trash (see engine.RemoveOptions.Deferred).
+	deferred := false
 	remove := func() error {
 		if !o.rm {
 			return nil
 		}
-		err := eng.Remove(bg, id, engine.RemoveOptions{Force: true, Volumes: true})
+		err := eng.Remove(bg, id, engine.RemoveOptions{Force: true, Volumes: true, Deferred: deferred})
 		if errdefs.IsNotFound(err) {
 			return nil // the monitor's own `hull rm` got there first
 		}
@@ -122,6 +125,7 @@ func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *
 		// Detached by a signal: the container runs on, as with Docker.
 		return exitWith(code, err)
 	}
+	deferred = true
 	if rerr := remove(); rerr != nil {
 		return docker(rerr)
 	}

@@ -61,8 +61,10 @@ func Open(opts Options) (*Engine, error) {
 		init:    findBinary(opts.Init, "hull-init"),
 		hull:    findBinary(opts.Hull, "hull"),
 	}
-	if err := os.MkdirAll(filepath.Join(e.root, "containers", "names"), 0o700); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", e.root, err)
+	for _, d := range []string{filepath.Join(e.root, "containers", "names"), e.trashDir()} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("creating %s: %w", e.root, err)
+		}
 	}
 	var err error
 	if e.images, err = images.Open(e.root); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/hullrt/hull/internal/atomicfile"
 	"github.com/hullrt/hull/internal/network"
 )
 
@@ -49,7 +50,7 @@ func (e *Engine) etcFiles(c *Container) ([]specs.Mount, error) {
 			continue // the user's own file wins, as in Docker
 		}
 		p := filepath.Join(dir, name)
-		if err := writeFileAtomic(p, []byte(files[name]), 0o644); err != nil {
+		if err := atomicfile.Write(p, []byte(files[name]), 0o644); err != nil {
 			return nil, err
 		}
 		opts := []string{"rbind", "rprivate", "nosuid", "nodev", "noexec"}

@@ -20,6 +20,12 @@ type RemoveOptions struct {
 	Force bool
 	// Volumes removes the container's anonymous volumes too (rm -v).
 	Volumes bool
+	// Deferred leaves deleting the container's directory and snapshot to
+	// its monitor, which empties the trash (TrashDirs) once it sees the
+	// container gone (monitor.Config.Trash): `hull run --rm` returns when
+	// the container is removed, not when its files are. Without it, Remove
+	// empties the trash itself, of what monitors killed early left in it.
+	Deferred bool
 }
 
 // Remove deletes a container and everything it owns: the runtime container
@@ -56,16 +62,51 @@ func (e *Engine) Remove(ctx context.Context, ref string, opts RemoveOptions) err
 	if c, err = e.load(c.ID); err != nil {
 		return err // removed meanwhile by another process
 	}
-	if err := e.cleanup(ctx, c); err != nil {
+	if err := e.cleanup(ctx, c, opts.Deferred); err != nil {
 		return err
 	}
 	e.releaseMounts(c.ID, c.Mounts, opts.Volumes)
 	e.releaseName(c.Name, c.ID)
-	if err := os.RemoveAll(e.dir(c.ID)); err != nil {
-		return fmt.Errorf("removing container %s: %w", c.ID, err)
+	if err := e.removeDir(c.ID, opts.Deferred); err != nil {
+		return err
 	}
 	e.emit(c, "destroy", nil)
 	return nil
+}
+
+// removeDir deletes the container's directory or, deferred, moves it into
+// the trash: either way the container is gone for every hull process.
+func (e *Engine) removeDir(id string, deferred bool) error {
+	if deferred && os.Rename(e.dir(id), filepath.Join(e.trashDir(), id)) == nil {
+		return nil
+	}
+	if err := os.RemoveAll(e.dir(id)); err != nil {
+		return fmt.Errorf("removing container %s: %w", id, err)
+	}
+	if !deferred {
+		e.EmptyTrash()
+	}
+	return nil
+}
+
+// trashDir holds the directories of removed containers that are still to
+// be deleted (see RemoveOptions.Deferred).
+func (e *Engine) trashDir() string { return filepath.Join(e.root, "trash") }
+
+// TrashDirs are the directories whose entries are removed containers'
+// files, for whoever empties them: every entry may be deleted at any time.
+func (e *Engine) TrashDirs() []string {
+	return []string{e.trashDir(), e.images.TrashDir()}
+}
+
+// EmptyTrash deletes what deferred removals left (see
+// RemoveOptions.Deferred). It is safe beside other processes emptying it.
+func (e *Engine) EmptyTrash() error {
+	var errs []error
+	for _, d := range e.TrashDirs() {
+		errs = append(errs, snapshot.EmptyDir(d))
+	}
+	return errors.Join(errs...)
 }
 
 // cleanup undoes what running the container left: its network namespace,
@@ -74,7 +115,7 @@ func (e *Engine) Remove(ctx context.Context, ref string, opts RemoveOptions) err
 // the runtime container itself once the container exits, at the same time
 // as `hull run --rm` gets here, and by now it normally has; only a monitor
 // that died leaves one.
-func (e *Engine) cleanup(ctx context.Context, c *Container) error {
+func (e *Engine) cleanup(ctx context.Context, c *Container, deferred bool) error {
 	if err := e.releaseNetworks(ctx, c); err != nil {
 		return err
 	}
@@ -85,7 +126,11 @@ func (e *Engine) cleanup(ctx context.Context, c *Container) error {
 		return fmt.Errorf("unmounting the root filesystem: %w", err)
 	}
 	if c.Rootfs {
-		if err := e.images.RemoveRootfs(ctx, c.ID); err != nil && !errdefs.IsNotFound(err) {
+		remove := e.images.RemoveRootfs
+		if deferred {
+			remove = e.images.DiscardRootfs
+		}
+		if err := remove(ctx, c.ID); err != nil && !errdefs.IsNotFound(err) {
 			return fmt.Errorf("removing the root filesystem: %w", err)
 		}
 	}

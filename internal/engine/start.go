@@ -11,6 +11,7 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/hullrt/hull/internal/atomicfile"
 	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/logs"
 	"github.com/hullrt/hull/internal/monitor"
@@ -64,15 +65,21 @@ func (e *Engine) Start(ctx context.Context, ref string, opts StartOptions) (*mon
 	case container.StatePaused:
 		return nil, fmt.Errorf("cannot start a paused container, try unpause instead: %w", errdefs.ErrConflict)
 	}
+	cfg := e.monitorConfig(c)
+	cfg.FirstClientRemoves = opts.Attach && opts.Removes
+	if opts.Monitor != nil {
+		// The monitor sets itself up while the bundle is made.
+		if err := opts.Monitor.Prepare(cfg); err != nil {
+			return nil, startError(c, err)
+		}
+	}
 	if err := e.prepareBundle(ctx, c); err != nil {
 		e.detachNetworks(ctx, c)
 		return nil, err
 	}
 	var att *monitor.Attachment
-	cfg := e.monitorConfig(c)
-	cfg.FirstClientRemoves = opts.Attach && opts.Removes
 	if opts.Monitor != nil {
-		att, err = opts.Monitor.Start(cfg)
+		att, err = opts.Monitor.Start()
 	} else {
 		att, err = monitor.Start(e.bins.monitor, cfg, opts.Attach)
 	}
@@ -124,7 +131,7 @@ func (e *Engine) prepareBundle(ctx context.Context, c *Container) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(e.dir(c.ID), "config.json"), b, 0o600)
+	return atomicfile.Write(filepath.Join(e.dir(c.ID), "config.json"), b, 0o600)
 }
 
 // mountRootfs mounts the container's snapshot on target unless it is there
@@ -164,6 +171,7 @@ func (e *Engine) monitorConfig(c *Container) monitor.Config {
 		ConsoleSize: [2]uint16{uint16(hc.ConsoleSize[0]), uint16(hc.ConsoleSize[1])},
 		Restart:     monitor.RestartPolicy{Name: string(hc.RestartPolicy.Name), MaxRetries: hc.RestartPolicy.MaximumRetryCount},
 		Events:      e.eventsPath(),
+		Volatile:    hc.AutoRemove,
 	}
 	if hc.LogConfig.Type != "none" {
 		cfg.Log = logs.Config{Path: e.logPath(c)}
@@ -175,6 +183,7 @@ func (e *Engine) monitorConfig(c *Container) monitor.Config {
 		// StartOptions.Removes) is given the time to, and this runs only
 		// if it did not.
 		cfg.OnExit = []string{e.bins.hull, "--root", e.root, "--exec-root", e.execRoot, "rm", "-f", "-v", c.ID}
+		cfg.Trash = e.TrashDirs()
 	} else if networked(hc) {
 		// A container that stopped for good gives its addresses and host
 		// ports back, as Docker's do; its next start attaches anew.

@@ -16,6 +16,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"golang.org/x/sys/unix"
 
+	"github.com/hullrt/hull/internal/atomicfile"
 	"github.com/hullrt/hull/internal/errdefs"
 )
 
@@ -86,31 +87,12 @@ func (e *Engine) save(c *Container) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(e.dir(c.ID), "container.json"), b, 0o600)
-}
-
-// writeFileAtomic writes a file by temp file and rename, so a crash leaves
-// the old content or the new, never a mix.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
+	write := atomicfile.Write
+	if c.HostConfig != nil && c.HostConfig.AutoRemove {
+		// Nothing of a --rm container outlives a crash (see atomicfile).
+		write = atomicfile.WriteVolatile
 	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(mode)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return write(filepath.Join(e.dir(c.ID), "container.json"), b, 0o600)
 }
 
 // Lookup finds a container by full id, name or unique id prefix, as every

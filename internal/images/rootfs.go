@@ -55,3 +55,14 @@ func (s *Service) Mounts(ctx context.Context, containerKey string) ([]specs.Moun
 func (s *Service) RemoveRootfs(ctx context.Context, containerKey string) error {
 	return s.snapshots.Remove(ctx, containerKey)
 }
+
+// DiscardRootfs removes a container's snapshot as RemoveRootfs does, but
+// leaves deleting its directory for later (see snapshot.Store.Discard and
+// TrashDir).
+func (s *Service) DiscardRootfs(ctx context.Context, containerKey string) error {
+	return s.snapshots.Discard(ctx, containerKey)
+}
+
+// TrashDir is where DiscardRootfs moves snapshot directories; whoever
+// empties it deletes them.
+func (s *Service) TrashDir() string { return s.snapshots.TrashDir() }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/hullrt/hull/internal/atomicfile"
 	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/logs"
 	"github.com/hullrt/hull/internal/proc"
@@ -60,6 +61,15 @@ type Config struct {
 	// the exit, the monitor gives it the time to before it runs OnExit,
 	// rather than start a second removal beside it.
 	FirstClientRemoves bool `json:"firstClientRemoves,omitempty"`
+	// Trash lists directories whose entries the monitor deletes once that
+	// client removed the container: the removal moves the container's
+	// files there (engine.RemoveOptions.Deferred), and the monitor, which
+	// nobody waits for, deletes them after.
+	Trash []string `json:"trash,omitempty"`
+	// Volatile says the container does not outlive its run (--rm): its
+	// state need not survive a crash, and is saved the cheaper way (see
+	// package atomicfile).
+	Volatile bool `json:"volatile,omitempty"`
 	// Events is the events journal; "" records none.
 	Events string `json:"events,omitempty"`
 }
@@ -142,14 +152,18 @@ func readState(dir string) (*State, error) {
 	return &s, nil
 }
 
-// writeState replaces dir/state.json: readers see the old or the new
-// state, never part of one.
-func writeState(dir string, s *State) error {
-	data, err := json.Marshal(s)
+// saveState replaces state.json with the monitor's state: readers see the
+// old or the new state, never part of one.
+func (m *monitor) saveState() error {
+	data, err := json.Marshal(&m.state)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, stateFile), data)
+	write := atomicfile.Write
+	if m.cfg.Volatile {
+		write = atomicfile.WriteVolatile
+	}
+	return write(m.path(stateFile), data, 0o600)
 }
 
 // warmUp builds, while a preforked monitor waits for its container, the
@@ -174,24 +188,4 @@ func readConfig(dir string) (*Config, error) {
 		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, configFile), err)
 	}
 	return &c, nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err == nil {
-		err = tmp.Close()
-	} else {
-		tmp.Close()
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

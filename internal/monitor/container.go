@@ -199,7 +199,7 @@ func (m *monitor) startContainer(first *client) error {
 	now := time.Now().UTC()
 	m.state.Status, m.state.Pid, m.state.StartedAt, m.state.Error = StatusRunning, m.pid, now, ""
 	m.state.FinishedAt, m.state.ExitCode, m.state.OOMKilled = time.Time{}, 0, false
-	if err := writeState(m.cfg.Dir, &m.state); err != nil {
+	if err := m.saveState(); err != nil {
 		m.warn(err.Error())
 	}
 	return nil

@@ -97,7 +97,7 @@ func (m *monitor) recordExit(code int, oom bool, errMsg string) {
 	}
 	m.state.Pid, m.state.ExitCode, m.state.OOMKilled, m.state.Error = 0, code, oom, errMsg
 	m.state.FinishedAt = time.Now().UTC()
-	if err := writeState(m.cfg.Dir, &m.state); err != nil {
+	if err := m.saveState(); err != nil {
 		m.warn(err.Error())
 	}
 	m.endClients(code)
@@ -180,7 +180,7 @@ func (m *monitor) stop(c *client) {
 		m.restart.Stop()
 		m.restart = nil
 		m.state.Status = StatusExited
-		if err := writeState(m.cfg.Dir, &m.state); err != nil {
+		if err := m.saveState(); err != nil {
 			m.warn(err.Error())
 		}
 		m.finish()
@@ -195,8 +195,12 @@ func (m *monitor) finish() {
 	if m.logw != nil {
 		m.logw.Close()
 	}
-	if len(m.cfg.OnExit) > 0 && !m.removedByClient() {
-		m.runOnExit()
+	if len(m.cfg.OnExit) > 0 || len(m.cfg.Trash) > 0 {
+		if m.removedByClient() {
+			m.emptyTrash()
+		} else if len(m.cfg.OnExit) > 0 {
+			m.runOnExit()
+		}
 	}
 	m.done = true
 }
@@ -217,6 +221,23 @@ func (m *monitor) removedByClient() bool {
 		}
 	}
 	return false
+}
+
+// emptyTrash deletes what the client's removal moved into the trash: its
+// own container's files, and those of others whose monitor did not get to
+// it.
+func (m *monitor) emptyTrash() {
+	for _, dir := range m.cfg.Trash {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if err := os.RemoveAll(dir + "/" + e.Name()); err != nil && !os.IsNotExist(err) {
+				m.warn("emptying the trash: " + err.Error())
+			}
+		}
+	}
 }
 
 // removeGrace is how long the monitor waits for a client's removal.

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -126,12 +127,14 @@ func newMonitor(dir string) (*monitor, error) {
 func run(dir string, attached bool) int {
 	ready := os.NewFile(3, "ready")
 	unix.CloseOnExec(3)
+	var pending *bufio.Reader
 	if dir == pendingDir {
 		// The container is still being made: do now what its start
 		// would otherwise do cold.
 		warmUp()
+		pending = bufio.NewReader(ready)
 		var err error
-		if dir, err = awaitDir(ready); err != nil {
+		if dir, err = awaitDir(pending); err != nil {
 			return 0 // abandoned (see Prefork): nobody to tell
 		}
 	}
@@ -151,6 +154,10 @@ func run(dir string, attached bool) int {
 		if err == nil {
 			err = m.listen()
 		}
+	}
+	if err == nil && pending != nil && awaitStart(pending) != nil {
+		m.closeListener()
+		return 0 // abandoned while its bundle was being made
 	}
 	if err == nil {
 		err = m.firstStart(first)

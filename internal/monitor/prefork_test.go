@@ -22,7 +22,10 @@ func TestPreforkedMonitorRunsContainer(t *testing.T) {
 	}
 	defer p.Abandon()
 	time.Sleep(20 * time.Millisecond) // let it get to its wait
-	a, err := p.Start(cfg)
+	if err := p.Prepare(cfg); err != nil {
+		t.Fatal(err)
+	}
+	a, err := p.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +58,39 @@ func TestPreforkedMonitorAbandonedOrFailing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Abandon()
-	if _, err := p.Start(cfg); err == nil || !strings.Contains(err.Error(), "no such file") {
+	if err := p.Prepare(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Start(); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Fatalf("Start of a missing program: %v", err)
+	}
+}
+
+// A monitor abandoned after Prepare, while its bundle was being made (a
+// failed mount, say), exits without starting anything and takes its attach
+// socket with it.
+func TestPreparedMonitorAbandoned(t *testing.T) {
+	needRoot(t)
+	cfg := newConfig(t, "true")
+	p, err := Prefork(monitorBin, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := monitorChild(t, p.pid)
+	if err := p.Prepare(cfg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the prepared monitor to listen", func() bool {
+		_, err := os.Stat(filepath.Join(cfg.Dir, socketFile))
+		return err == nil
+	})
+	p.Abandon()
+	eventually(t, "the abandoned monitor to exit", func() bool { return unix.Kill(pid, 0) != nil })
+	if _, err := os.Stat(filepath.Join(cfg.Dir, socketFile)); !os.IsNotExist(err) {
+		t.Fatalf("attach socket left behind: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Dir, stateFile)); !os.IsNotExist(err) {
+		t.Fatalf("the abandoned monitor recorded a state: %v", err)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/hullrt/hull/internal/atomicfile"
 	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/runtime"
 )
@@ -56,7 +57,7 @@ func prepareStart(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(cfg.Dir, configFile), data); err != nil {
+	if err := atomicfile.Write(filepath.Join(cfg.Dir, configFile), data, 0o600); err != nil {
 		return fmt.Errorf("starting monitor: %w", err)
 	}
 	return nil

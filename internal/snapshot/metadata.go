@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hullrt/hull/internal/atomicfile"
 )
 
 const metadataVersion = 1
@@ -141,16 +143,20 @@ func (s *Store) save(md *metadata) error {
 	return nil
 }
 
-// replaceFile replaces path with data through a temporary file and a
-// rename, with fsyncs of the file and its directory when durable.
+// replaceFile replaces path with data: durably through a temporary file
+// fsynced, renamed over the old one and its directory fsynced; otherwise
+// as a volatile file (see package atomicfile).
 func (s *Store) replaceFile(path string, data []byte, durable bool) error {
+	if !durable {
+		return atomicfile.WriteVolatile(path, data, 0o600)
+	}
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("writing snapshot metadata: %w", err)
 	}
 	_, err = f.Write(data)
-	if err == nil && durable {
+	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -159,7 +165,7 @@ func (s *Store) replaceFile(path string, data []byte, durable bool) error {
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
-	if err == nil && durable {
+	if err == nil {
 		err = syncDir(s.root)
 	}
 	if err != nil {

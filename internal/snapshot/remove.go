@@ -18,8 +18,42 @@ import (
 // so a crash in between leaves an orphan directory for Cleanup, never a
 // record without a directory.
 func (s *Store) Remove(ctx context.Context, key string) error {
-	var id string
-	err := s.update(func(md *metadata) error {
+	id, err := s.forget(key)
+	if err != nil {
+		return err
+	}
+	// Outside the lock: ids are never reused, so nothing new can be here.
+	if err := os.RemoveAll(s.dir(id)); err != nil {
+		return fmt.Errorf("removing snapshot %q: directory left for Cleanup: %w", key, err)
+	}
+	return nil
+}
+
+// Discard removes the snapshot key as Remove does, except that its
+// directory is only moved into the store's trash (TrashDir), to be deleted
+// later by EmptyTrash, Cleanup or whoever empties that directory. Deleting
+// a snapshot's directories is the costliest file system work of a short
+// container: a filesystem mounted with discard (as cloud disks often are)
+// trims each freed directory block on the spot, 0.1 to 0.5 ms apiece here.
+// A rename costs one directory entry, and the deletion can then happen
+// where nobody waits for it.
+func (s *Store) Discard(ctx context.Context, key string) error {
+	id, err := s.forget(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(s.dir(id), filepath.Join(s.TrashDir(), id)); err != nil {
+		if err := os.RemoveAll(s.dir(id)); err != nil {
+			return fmt.Errorf("removing snapshot %q: directory left for Cleanup: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// forget removes the record of the snapshot key and returns its directory
+// id.
+func (s *Store) forget(key string) (id string, err error) {
+	err = s.update(func(md *metadata) error {
 		r, ok := md.Snapshots[key]
 		if !ok {
 			return fmt.Errorf("snapshot %q: %w", key, errdefs.ErrNotFound)
@@ -36,19 +70,42 @@ func (s *Store) Remove(ctx context.Context, key string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("removing snapshot %q: %w", key, err)
+		return "", fmt.Errorf("removing snapshot %q: %w", key, err)
 	}
-	// Outside the lock: ids are never reused, so nothing new can be here.
-	if err := os.RemoveAll(s.dir(id)); err != nil {
-		return fmt.Errorf("removing snapshot %q: directory left for Cleanup: %w", key, err)
+	return id, nil
+}
+
+// TrashDir is where Discard moves the directories of removed snapshots.
+// Anything in it may be deleted at any time, by any process.
+func (s *Store) TrashDir() string { return filepath.Join(s.root, "trash") }
+
+// EmptyTrash deletes what Discard moved aside.
+func (s *Store) EmptyTrash() error { return EmptyDir(s.TrashDir()) }
+
+// EmptyDir deletes everything in dir but dir itself. Several processes may
+// empty the same directory at once: what one of them deleted first is no
+// error for the others.
+func EmptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return err
 	}
-	return nil
+	var errs []error
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Cleanup removes what crashed operations left behind: snapshot directories
 // with no record, staging directories whose creator is gone (their flock is
-// free) and a half-written metadata file. Run it when hull starts; it is
-// safe while other processes use the store.
+// free), a half-written metadata file and the trash (see Discard). Run it
+// when hull starts; it is safe while other processes use the store.
 func (s *Store) Cleanup(ctx context.Context) error {
 	return s.locked(func(md *metadata) error {
 		os.Remove(s.metadataPath() + ".tmp")
@@ -60,6 +117,7 @@ func (s *Store) Cleanup(ctx context.Context) error {
 		var errs []error
 		errs = append(errs, removeUnknown(filepath.Join(s.root, "snapshots"), func(p string) bool { return !known[filepath.Base(p)] }))
 		errs = append(errs, removeUnknown(filepath.Join(s.root, "staging"), abandoned))
+		errs = append(errs, s.EmptyTrash())
 		if err := errors.Join(errs...); err != nil {
 			return fmt.Errorf("cleaning up snapshot store: %w", err)
 		}

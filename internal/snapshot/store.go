@@ -52,7 +52,7 @@ func Open(root string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range []string{root, filepath.Join(root, "snapshots"), filepath.Join(root, "staging")} {
+	for _, d := range []string{root, filepath.Join(root, "snapshots"), filepath.Join(root, "staging"), filepath.Join(root, "trash")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("creating snapshot store: %w", err)
 		}

@@ -108,9 +108,53 @@ func TestRunRmLeavesNothing(t *testing.T) {
 	if got := run(t, root, "volume", "ls", "-q"); got != "" {
 		t.Errorf("run --rm left its anonymous volume: %q", got)
 	}
+	// The directories of the container and its snapshot went to the trash
+	// at once; its monitor empties it once `hull run` has removed it.
+	eventually(t, "the monitor to empty the trash", func() bool { return trashEmpty(root) })
+	assertNoSnapshotDirs(t, root)
 	id2 := run(t, root, "run", "-d", "--rm", "busybox", "true")
 	eventually(t, "the monitor to remove the container", func() bool { return run(t, root, "ps", "-aq") == "" })
 	assertGone(t, root, id2)
+	if !trashEmpty(root) {
+		t.Errorf("trash left after a monitor's own removal")
+	}
+	assertNoSnapshotDirs(t, root)
+}
+
+// A removal whose monitor was not there to empty the trash leaves it to
+// the next `hull rm`.
+func TestRmEmptiesTrash(t *testing.T) {
+	root := engineRoot(t)
+	left := filepath.Join(root, "trash", "left-by-a-killed-monitor")
+	if err := os.MkdirAll(filepath.Join(left, "rootfs"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	id := run(t, root, "create", "busybox", "true")
+	run(t, root, "rm", id)
+	if !trashEmpty(root) {
+		t.Errorf("hull rm left the trash as it was")
+	}
+}
+
+// trashEmpty tells whether the engine's and the snapshot store's trash
+// directories are empty.
+func trashEmpty(root string) bool {
+	for _, d := range []string{filepath.Join(root, "trash"), filepath.Join(root, "snapshots", "trash")} {
+		if entries, err := os.ReadDir(d); err != nil || len(entries) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// assertNoSnapshotDirs checks that only the image's layer snapshots are
+// left: busybox has one.
+func assertNoSnapshotDirs(t *testing.T, root string) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(root, "snapshots", "snapshots"))
+	if err != nil || len(entries) != 1 {
+		t.Errorf("snapshot directories left: %v (%v)", entries, err)
+	}
 }
 
 // hull-init is PID 1 by default and reaps the orphans a container's
