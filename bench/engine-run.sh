@@ -5,7 +5,10 @@
 # watches one detached container (hull-monitor, podman's conmon, docker's
 # containerd-shim), and 100 parallel `hull run -d`. Every engine runs with
 # --network none: dockerd here has no bridge (--bridge=none), and network
-# setup is bench/net.sh's to measure.
+# setup is bench/net.sh's to measure. Every engine keeps its state under
+# one directory, and its runtime state (what a reboot is to clear: hull's
+# --exec-root, podman's --runroot, docker's --exec-root) on one tmpfs, as
+# it would in /run on a host booted with systemd.
 #
 # usage: bench/engine-run.sh [BIN_DIR]   (default: bin; holds hull, hull-monitor, hull-init)
 #   RUNS=N  runs per engine (default 50)
@@ -30,9 +33,9 @@ fi
 work=$(mktemp -d /tmp/hull-ebench.XXXXXX)
 dockerd_pid=
 cleanup() {
-	"$BIN/hull" --root "$work/hull" ps -aq 2>/dev/null | xargs -r "$BIN/hull" --root "$work/hull" rm -f >/dev/null 2>&1 || true
-	podman --root "$work/podman" --runroot "$work/podman-run" rm -af >/dev/null 2>&1 || true
-	podman --root "$work/podman" --runroot "$work/podman-run" system reset -f >/dev/null 2>&1 || true
+	"$BIN/hull" --root "$work/hull" --exec-root "$work/run/hull" ps -aq 2>/dev/null | xargs -r "$BIN/hull" --root "$work/hull" --exec-root "$work/run/hull" rm -f >/dev/null 2>&1 || true
+	podman --root "$work/podman" --runroot "$work/run/podman" rm -af >/dev/null 2>&1 || true
+	podman --root "$work/podman" --runroot "$work/run/podman" system reset -f >/dev/null 2>&1 || true
 	if [[ -n $dockerd_pid ]]; then
 		docker -H "unix://$work/docker.sock" rm -f $(docker -H "unix://$work/docker.sock" ps -aq) >/dev/null 2>&1 || true
 		kill "$dockerd_pid" 2>/dev/null; wait "$dockerd_pid" 2>/dev/null || true
@@ -43,13 +46,15 @@ cleanup() {
 trap cleanup EXIT
 
 "$here/scripts/busybox-image.sh" "$work/busybox.tar"
-H=("$BIN/hull" --root "$work/hull")
+mkdir -p "$work/run"
+mount -t tmpfs -o mode=0700 bench-run "$work/run"
+H=("$BIN/hull" --root "$work/hull" --exec-root "$work/run/hull")
 "${H[@]}" import "$work/busybox.tar" bench/busybox >/dev/null
 # podman here needs explicit limits: the machine lacks CAP_SYS_RESOURCE.
-P=(podman --root "$work/podman" --runroot "$work/podman-run" --cgroup-manager cgroupfs --events-backend none)
+P=(podman --root "$work/podman" --runroot "$work/run/podman" --cgroup-manager cgroupfs --events-backend none)
 PRUN=(--ulimit nofile=20000:20000 --ulimit nproc=1000:1000 --network none)
 "${P[@]}" import "$work/busybox.tar" bench/busybox >/dev/null
-dockerd --data-root "$work/docker" --exec-root "$work/docker-exec" --pidfile "$work/docker.pid" \
+dockerd --data-root "$work/docker" --exec-root "$work/run/docker" --pidfile "$work/docker.pid" \
 	-H "unix://$work/docker.sock" --iptables=false --bridge=none >"$work/dockerd.log" 2>&1 &
 dockerd_pid=$!
 D=(docker -H "unix://$work/docker.sock")
@@ -78,7 +83,7 @@ conmon_rss=$(rss "$(pgrep -n conmon)")
 shim_rss=$(rss "$(pgrep -n -f containerd-shim)")
 
 start=$(date +%s.%N)
-fails=$(seq 100 | xargs -P 100 -I{} sh -c "'$BIN/hull' --root '$work/hull' run -d --network none bench/busybox sleep 60 >/dev/null 2>>'$work/par.err' || echo x" | wc -l)
+fails=$(seq 100 | xargs -P 100 -I{} sh -c "'$BIN/hull' --root '$work/hull' --exec-root '$work/run/hull' run -d --network none bench/busybox sleep 60 >/dev/null 2>>'$work/par.err' || echo x" | wc -l)
 par_s=$(python3 -c "print(f'{$(date +%s.%N)-$start:.2f}')")
 
 hull_ms=$(median hull)

@@ -46,12 +46,8 @@ func (e *Engine) Create(ctx context.Context, req CreateRequest) (_ *Container, e
 		return nil, err
 	}
 	c := &Container{ID: newID(), Created: time.Now().UTC(), Config: &cfg, HostConfig: &hc, Image: img.ID.String()}
-	if err := os.Mkdir(e.dir(c.ID), 0o700); err != nil {
+	if err := e.makeDir(c); err != nil {
 		return nil, fmt.Errorf("creating container directory: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(e.dir(c.ID), "lock"), nil, 0o600); err != nil {
-		os.Remove(e.dir(c.ID))
-		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -135,7 +131,37 @@ func (e *Engine) undoCreate(ctx context.Context, c *Container) {
 	if c.Name != "" {
 		e.releaseName(c.Name, c.ID)
 	}
-	os.RemoveAll(e.dir(c.ID))
+	e.removeDir(c, false)
+}
+
+// makeDir makes the container's directory. A --rm container's is in the
+// exec root, behind a symbolic link from the root: nothing of such a
+// container is to outlive a reboot, which empties the exec root where it
+// is a tmpfs (/run, usually), and there its dozen files and directories
+// cost no disk inodes. On this machine's ext4 without a journal, every
+// inode allocated scans past all those freed in the last minutes, so
+// each container made and removed on disk slows the next ones. Its log
+// stays on disk (see logPath). The link goes first: a create killed
+// before the directory exists leaves a dangling link, which
+// removeRecordless clears as it does a directory without a record.
+func (e *Engine) makeDir(c *Container) error {
+	if !c.HostConfig.AutoRemove {
+		return os.Mkdir(e.dir(c.ID), 0o700)
+	}
+	real := filepath.Join(e.execRoot, "containers", c.ID)
+	for _, d := range []string{filepath.Dir(real), e.execTrashDir()} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return err
+		}
+	}
+	if err := os.Symlink(real, e.dir(c.ID)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(real, 0o700); err != nil {
+		os.Remove(e.dir(c.ID))
+		return err
+	}
+	return nil
 }
 
 // validateHostConfig refuses what the engine cannot honour, before anything

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -29,14 +30,17 @@ func (e *Engine) Prune(ctx context.Context, filters map[string][]string) (contai
 			rep.ContainersDeleted = append(rep.ContainersDeleted, s.ID)
 		}
 	}
-	e.removeRecordless(time.Minute)
+	e.removeRecordless(ctx, time.Minute)
 	return rep, nil
 }
 
-// removeRecordless deletes container directories that never got a record:
-// what a create killed in its first microseconds leaves. One younger than
-// grace may be a create still under way.
-func (e *Engine) removeRecordless(grace time.Duration) {
+// removeRecordless deletes container directories that never got a record,
+// what a create killed in its first microseconds leaves, and the links of
+// --rm containers whose directory in the exec root is gone (see makeDir):
+// a reboot emptied it, and nothing of those containers is to outlive one,
+// so their snapshot, log and name go too. One younger than grace may be a
+// create still under way.
+func (e *Engine) removeRecordless(ctx context.Context, grace time.Duration) {
 	ids, err := e.ids()
 	if err != nil {
 		return
@@ -46,9 +50,26 @@ func (e *Engine) removeRecordless(grace time.Duration) {
 		if _, err := os.Stat(filepath.Join(dir, "container.json")); !errors.Is(err, os.ErrNotExist) {
 			continue
 		}
-		if fi, err := os.Stat(dir); err == nil && time.Since(fi.ModTime()) > grace {
-			os.RemoveAll(dir)
+		fi, err := os.Lstat(dir)
+		if err != nil || time.Since(fi.ModTime()) <= grace {
+			continue
 		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			e.images.RemoveRootfs(ctx, id)
+			e.releaseNamesOf(id)
+		}
+		e.removeDir(&Container{ID: id}, false)
+	}
+}
+
+// releaseNamesOf removes the names that point at id.
+func (e *Engine) releaseNamesOf(id string) {
+	ents, err := os.ReadDir(filepath.Dir(e.namePath("x")))
+	if err != nil {
+		return
+	}
+	for _, ent := range ents {
+		e.releaseName(ent.Name(), id)
 	}
 }
 

@@ -67,21 +67,38 @@ func (e *Engine) Remove(ctx context.Context, ref string, opts RemoveOptions) err
 	}
 	e.releaseMounts(c.ID, c.Mounts, opts.Volumes)
 	e.releaseName(c.Name, c.ID)
-	if err := e.removeDir(c.ID, opts.Deferred); err != nil {
+	if err := e.removeDir(c, opts.Deferred); err != nil {
 		return err
 	}
 	e.emit(c, "destroy", nil)
 	return nil
 }
 
-// removeDir deletes the container's directory or, deferred, moves it into
-// the trash: either way the container is gone for every hull process.
-func (e *Engine) removeDir(id string, deferred bool) error {
-	if deferred && os.Rename(e.dir(id), filepath.Join(e.trashDir(), id)) == nil {
+// removeDir deletes the container's directory (and, for a --rm container,
+// the link to it and its log) or, deferred, moves them into the trash:
+// either way the container is gone for every hull process.
+func (e *Engine) removeDir(c *Container, deferred bool) error {
+	dir, trash := e.dir(c.ID), e.trashDir()
+	if real, err := os.Readlink(dir); err == nil {
+		// A --rm container's (see makeDir): the link goes first, and
+		// with it the container.
+		if err := os.Remove(dir); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("removing container %s: %w", c.ID, err)
+		}
+		dir, trash = real, e.execTrashDir()
+	}
+	if logs, _ := filepath.Glob(filepath.Join(e.logsDir(), c.ID+"-json.log*")); len(logs) > 0 {
+		for _, l := range logs {
+			if !deferred || os.Rename(l, filepath.Join(e.trashDir(), filepath.Base(l))) != nil {
+				os.Remove(l)
+			}
+		}
+	}
+	if deferred && os.Rename(dir, filepath.Join(trash, c.ID)) == nil {
 		return nil
 	}
-	if err := os.RemoveAll(e.dir(id)); err != nil {
-		return fmt.Errorf("removing container %s: %w", id, err)
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("removing container %s: %w", c.ID, err)
 	}
 	if !deferred {
 		e.EmptyTrash()
@@ -90,13 +107,19 @@ func (e *Engine) removeDir(id string, deferred bool) error {
 }
 
 // trashDir holds the directories of removed containers that are still to
-// be deleted (see RemoveOptions.Deferred).
-func (e *Engine) trashDir() string { return filepath.Join(e.root, "trash") }
+// be deleted (see RemoveOptions.Deferred); execTrashDir those of --rm
+// containers, which are in the exec root (see makeDir).
+func (e *Engine) trashDir() string     { return filepath.Join(e.root, "trash") }
+func (e *Engine) execTrashDir() string { return filepath.Join(e.execRoot, "trash") }
 
 // TrashDirs are the directories whose entries are removed containers'
 // files, for whoever empties them: every entry may be deleted at any time.
 func (e *Engine) TrashDirs() []string {
-	return []string{e.trashDir(), e.images.TrashDir()}
+	dirs := []string{e.trashDir(), e.execTrashDir()}
+	if e.images != nil {
+		dirs = append(dirs, e.images.TrashDir())
+	}
+	return dirs
 }
 
 // EmptyTrash deletes what deferred removals left (see

@@ -192,9 +192,17 @@ func (e *Engine) monitorConfig(c *Container) monitor.Config {
 	return cfg
 }
 
+// logPath is the container's json-file log: in its directory, or for a
+// --rm container, whose directory is in the exec root (see makeDir), in
+// ROOT/logs, so that a long-lived one's output fills a disk, not memory.
 func (e *Engine) logPath(c *Container) string {
+	if c.HostConfig != nil && c.HostConfig.AutoRemove {
+		return filepath.Join(e.logsDir(), c.ID+"-json.log")
+	}
 	return filepath.Join(e.dir(c.ID), c.ID+"-json.log")
 }
+
+func (e *Engine) logsDir() string { return filepath.Join(e.root, "logs") }
 
 // execError gives a failed exec Docker's exit status, as startError does.
 func execError(err error) error {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -60,11 +61,11 @@ func TestRemoveRecordless(t *testing.T) {
 	if err := e.save(&Container{ID: live, Name: "web"}); err != nil {
 		t.Fatal(err)
 	}
-	e.removeRecordless(time.Hour)
+	e.removeRecordless(context.Background(), time.Hour)
 	if _, err := os.Stat(e.dir(dead)); err != nil {
 		t.Fatalf("a fresh record-less directory (maybe a create under way) was removed: %v", err)
 	}
-	e.removeRecordless(0)
+	e.removeRecordless(context.Background(), 0)
 	if _, err := os.Stat(e.dir(dead)); !os.IsNotExist(err) {
 		t.Errorf("the record-less directory is still there: %v", err)
 	}

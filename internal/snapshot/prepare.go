@@ -44,8 +44,8 @@ func (s *Store) create(ctx context.Context, kind Kind, key, parent string, opts 
 	if key == "" {
 		return nil, fmt.Errorf("empty key: %w", errdefs.ErrInvalidArgument)
 	}
-	md, err := s.load()
-	if err != nil {
+	var md *metadata
+	if err := s.read(func(m *metadata) error { md = m; return nil }); err != nil {
 		return nil, err
 	}
 	if err := checkNew(md, key, parent); err != nil {

@@ -123,8 +123,8 @@ func (s *Store) fsDir(id string) string { return filepath.Join(s.dir(id), "fs") 
 
 // get loads the metadata and looks up one snapshot.
 func (s *Store) get(key string) (*metadata, *record, error) {
-	md, err := s.load()
-	if err != nil {
+	var md *metadata
+	if err := s.read(func(m *metadata) error { md = m; return nil }); err != nil {
 		return nil, nil, err
 	}
 	r, ok := md.Snapshots[key]
@@ -153,8 +153,8 @@ func (s *Store) Exists(ctx context.Context, key string) bool {
 // Walk calls fn with every snapshot in name order, from one consistent
 // reading of the metadata; it stops at the first error fn returns.
 func (s *Store) Walk(ctx context.Context, fn func(Info) error) error {
-	md, err := s.load()
-	if err != nil {
+	var md *metadata
+	if err := s.read(func(m *metadata) error { md = m; return nil }); err != nil {
 		return err
 	}
 	names := make([]string, 0, len(md.Snapshots))

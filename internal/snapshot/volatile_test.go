@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // A volatile snapshot never rewrites the durable metadata file, survives
@@ -80,4 +82,47 @@ func TestVolatileRemoveAndCommit(t *testing.T) {
 		t.Fatal("removed or committed keys are still listed")
 	}
 	checkConsistent(t, s.Root())
+}
+
+// The volatile file is rewritten in place: its inode stays the same, and a
+// writer killed after writing a shorter content but before truncating the
+// file leaves blanks, which still parse, not the old content's tail.
+func TestVolatileFileRewrittenInPlace(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, DriverOverlay)
+	layer(t, s, "base", "", nil)
+	for _, k := range []string{"c1", "c2"} {
+		if _, err := s.Prepare(ctx, k, "base", WithVolatile()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var before unix.Stat_t
+	must(t, unix.Stat(s.volatilePath(), &before))
+	must(t, s.Remove(ctx, "c2"))
+	var after unix.Stat_t
+	must(t, unix.Stat(s.volatilePath(), &after))
+	if after.Ino != before.Ino {
+		t.Errorf("volatile file replaced (inode %d, then %d), not rewritten", before.Ino, after.Ino)
+	}
+
+	// What a writer killed before its truncation leaves: the shorter
+	// record of c1 alone, padded to the length of both records.
+	long, err := os.ReadFile(s.volatilePath())
+	must(t, err)
+	must(t, s.Remove(ctx, "c1"))
+	short, err := os.ReadFile(s.volatilePath())
+	must(t, err)
+	if len(short) >= len(long) {
+		t.Fatalf("removing a record did not shorten the file: %d then %d bytes", len(long), len(short))
+	}
+	if _, err := s.Prepare(ctx, "c1", "base", WithVolatile()); err != nil {
+		t.Fatal(err)
+	}
+	one, err := os.ReadFile(s.volatilePath())
+	must(t, err)
+	torn := append(one, bytes.Repeat([]byte{' '}, len(long)-len(one))...)
+	must(t, os.WriteFile(s.volatilePath(), torn, 0o600))
+	if info, err := s.Stat(ctx, "c1"); err != nil || !info.Volatile {
+		t.Fatalf("after an interrupted rewrite: %+v, %v", info, err)
+	}
 }

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // run prints the container's output and exits with the container's exit
@@ -121,6 +124,38 @@ func TestRunRmLeavesNothing(t *testing.T) {
 	assertNoSnapshotDirs(t, root)
 }
 
+// A --rm container lives in the exec root, behind a link (see
+// engine.makeDir); after a reboot has emptied the exec root, the link
+// dangles, and container prune removes what is left of it: the link, its
+// snapshot, its log and its name.
+func TestPruneClearsRmContainerLostInReboot(t *testing.T) {
+	root := engineRoot(t)
+	id := run(t, root, "create", "--rm", "--name", "lost", "busybox", "echo", "hi")
+	if fi, err := os.Lstat(filepath.Join(root, "containers", id)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("a --rm container's directory: %v, %v; want a link into the exec root", fi, err)
+	}
+	if err := os.RemoveAll(filepath.Join(root, "exec")); err != nil { // the reboot
+		t.Fatal(err)
+	}
+	if got := run(t, root, "ps", "-aq"); got != "" {
+		t.Errorf("ps -a lists a --rm container lost in a reboot: %q", got)
+	}
+	// Older than prune's grace for a create under way.
+	old := time.Now().Add(-2 * time.Minute)
+	if err := unix.Lutimes(filepath.Join(root, "containers", id), []unix.Timeval{unix.NsecToTimeval(old.UnixNano()), unix.NsecToTimeval(old.UnixNano())}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, root, "container", "prune", "-f")
+	if _, err := os.Lstat(filepath.Join(root, "containers", id)); !os.IsNotExist(err) {
+		t.Errorf("the dangling link is still there: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(root, "containers", "names", "lost")); !os.IsNotExist(err) {
+		t.Errorf("its name is still there: %v", err)
+	}
+	assertNoSnapshotDirs(t, root)
+	run(t, root, "run", "--rm", "--name", "lost", "busybox", "true")
+}
+
 // A removal whose monitor was not there to empty the trash leaves it to
 // the next `hull rm`.
 func TestRmEmptiesTrash(t *testing.T) {
@@ -137,10 +172,12 @@ func TestRmEmptiesTrash(t *testing.T) {
 }
 
 // trashEmpty tells whether the engine's and the snapshot store's trash
-// directories are empty.
+// directories are empty, and nothing of a --rm container is left in the
+// exec root or among the logs.
 func trashEmpty(root string) bool {
-	for _, d := range []string{filepath.Join(root, "trash"), filepath.Join(root, "snapshots", "trash")} {
-		if entries, err := os.ReadDir(d); err != nil || len(entries) > 0 {
+	for _, d := range []string{filepath.Join(root, "trash"), filepath.Join(root, "snapshots", "trash"),
+		filepath.Join(root, "exec", "trash"), filepath.Join(root, "exec", "containers"), filepath.Join(root, "logs")} {
+		if entries, err := os.ReadDir(d); err != nil && !os.IsNotExist(err) || len(entries) > 0 {
 			return false
 		}
 	}
