@@ -61,14 +61,26 @@ D=(docker -H "unix://$work/docker.sock")
 for _ in $(seq 100); do "${D[@]}" info >/dev/null 2>&1 && break; sleep 0.2; done
 "${D[@]}" import "$work/busybox.tar" bench/busybox >/dev/null
 
+# A freshly started dockerd stays busy for a while: let it settle, or the
+# first block (hull's) is timed beside it.
+for _ in 1 2 3; do
+	"${H[@]}" run --rm --network none bench/busybox true >/dev/null
+	"${P[@]}" run --rm ${PRUN[*]} bench/busybox true >/dev/null
+	"${D[@]}" run --rm --network none bench/busybox true >/dev/null
+done
+sleep 5
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/run.json" \
 	-n hull "${H[*]} run --rm --network none bench/busybox true" \
 	-n podman "${P[*]} run --rm ${PRUN[*]} bench/busybox true" \
 	-n docker "${D[*]} run --rm --network none bench/busybox true" >/dev/null
 median() { python3 -c "import json,sys;d=json.load(open('$work/run.json'));print([r['median'] for r in d['results'] if r['command']==sys.argv[1]][0]*1000)" "$1"; }
 # The same runs in turns (see bench/lib/interleave.py), before anything else
-# runs beside them: fairer on a machine whose speed drifts.
-python3 "$(dirname "$0")/lib/interleave.py" "$RUNS" \
+# runs beside them: fairer on a machine whose speed drifts. Each run starts
+# 0.1 s after the previous one ended, so that what an engine still does
+# in the background then (dockerd's and containerd's cleanup, conmon's
+# podman cleanup process, hull's monitor emptying its trash) is not timed
+# as part of another engine's run.
+PAUSE=0.1 python3 "$(dirname "$0")/lib/interleave.py" "$RUNS" \
 	"hull=${H[*]} run --rm --network none bench/busybox true" \
 	"podman=${P[*]} run --rm ${PRUN[*]} bench/busybox true" \
 	"docker=${D[*]} run --rm --network none bench/busybox true" >"$work/turns"
@@ -93,7 +105,7 @@ for name in hull podman docker; do
 	ms=$(median "$name")
 	printf '%-8s %12.2f %12s\n' "$name" "$ms" "$(python3 -c "print(f'{$hull_ms/$ms:.2f}')")"
 done
-echo "# in turns: $RUNS rounds of one run each, order reversed every other round"
+echo "# in turns: $RUNS rounds of one run each, order reversed every other round, 0.1 s apart"
 printf '%-8s %12s %12s %16s\n' engine "median (ms)" "hull/peer" "p25-p75 (ms)"
 hull_turns=$(awk '$1=="hull"{print $2}' "$work/turns")
 while read -r name med p25 p75; do

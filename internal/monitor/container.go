@@ -176,6 +176,7 @@ func (m *monitor) startContainer(first *client) error {
 	c, err := m.rt.Create(m.cfg.ID, runtime.CreateOpts{Bundle: m.cfg.Bundle,
 		Stdin: s.child[0], Stdout: s.child[1], Stderr: s.child[2], ConsoleSocket: s.consoleChild})
 	s.closeChild()
+	m.ctr = c
 	if err == nil && m.cfg.Tty {
 		if !c.Config().Process.Terminal {
 			err = errors.New("the container's config.json asks for no terminal")
@@ -239,15 +240,28 @@ func (m *monitor) abortRun(pid int) {
 // deleteContainer removes the runtime's container, killing what is left of
 // it, and reaps its init.
 func (m *monitor) deleteContainer(pid int) {
-	if c, err := m.rt.Load(m.cfg.ID); err == nil {
+	if c := m.container(); c != nil {
 		if err := c.Delete(true); err != nil {
 			m.warn(fmt.Sprintf("deleting container: %v", err))
 		}
 	}
+	m.ctr = nil
 	if pid > 0 {
 		var ws unix.WaitStatus
 		unix.Wait4(pid, &ws, unix.WNOHANG, nil)
 	}
+}
+
+// container is the runtime's container of the current run: the one this
+// process created, or after an idle wait the one the runtime has; nil if
+// there is none.
+func (m *monitor) container() *runtime.Container {
+	if m.ctr == nil {
+		if c, err := m.rt.Load(m.cfg.ID); err == nil {
+			m.ctr = c
+		}
+	}
+	return m.ctr
 }
 
 // removeStale deletes a stopped container of the same id that a monitor

@@ -64,7 +64,10 @@ func (m *monitor) exited(code int) {
 	m.pid = 0
 	m.drainStreams()
 	m.in.set(nil, nil)
-	oom := oomKilled(m.cfg.RuntimeRoot, m.cfg.ID) // before Delete removes the cgroup
+	oom := false
+	if c := m.container(); c != nil {
+		oom = oomKilled(c.CgroupPaths()) // before Delete removes the cgroup
+	}
 	// The exit is recorded and told before the runtime's container is
 	// deleted: `hull run` goes on at once, and its removal overlaps with
 	// the deletion (`hull rm` deletes a runtime container left over last,

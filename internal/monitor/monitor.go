@@ -27,6 +27,7 @@ import (
 type monitor struct {
 	cfg   *Config
 	rt    *runtime.Runtime
+	ctr   *runtime.Container // the current run's, once known (see container)
 	state State
 	logw  *logs.Writer // nil without a log
 

@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"bufio"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,22 +15,11 @@ import (
 // watching for OOM events all along: that needs no descriptor to carry
 // through the idle wait. The "oom" event is recorded then, just before
 // "die", where Docker records it as it happens.
-func oomKilled(runtimeRoot, id string) bool {
-	// The runtime keeps its state in Root/<id>/state.json.
-	data, err := os.ReadFile(filepath.Join(runtimeRoot, id, "state.json"))
-	if err != nil {
-		return false
-	}
-	var st struct {
-		CgroupPaths map[string]string `json:"cgroupPaths"`
-	}
-	if json.Unmarshal(data, &st) != nil {
-		return false
-	}
-	if dir, ok := st.CgroupPaths["memory"]; ok {
+func oomKilled(cgroupPaths map[string]string) bool {
+	if dir, ok := cgroupPaths["memory"]; ok {
 		return counter(filepath.Join(dir, "memory.oom_control"), "oom_kill") > 0
 	}
-	if dir := st.CgroupPaths[""]; dir != "" {
+	if dir := cgroupPaths[""]; dir != "" {
 		return counter(filepath.Join(dir, "memory.events"), "oom_kill") > 0
 	}
 	return false

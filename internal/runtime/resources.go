@@ -52,7 +52,7 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 			return err
 		}
 		mergeResources(c.state.Config.Linux, r)
-		return c.state.save(c.dir)
+		return c.save()
 	})
 }
 

@@ -78,14 +78,14 @@ func (r *Runtime) Load(id string) (*Container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	s, err := loadState(r.dir(id))
+	s, stamp, err := loadStateStamped(r.dir(id))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("container %q does not exist: %w", id, errdefs.ErrNotFound)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &Container{rt: r, dir: r.dir(id), state: s}, nil
+	return &Container{rt: r, dir: r.dir(id), state: s, stamp: stamp, stamped: true}, nil
 }
 
 // List returns every container under Root, sorted by id. Entries without a

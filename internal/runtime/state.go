@@ -3,6 +3,7 @@ package runtime
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -69,6 +70,16 @@ func (s *State) save(dir string) error {
 	return st.commit()
 }
 
+// save writes c's state and notes the file's stamp: its next refresh
+// then need not read back what it wrote.
+func (c *Container) save() error {
+	if err := c.state.save(c.dir); err != nil {
+		return err
+	}
+	c.stamp, c.stamped = currentStamp(c.dir)
+	return nil
+}
+
 // stagedState is a state written to a temporary file, not yet in place.
 type stagedState struct {
 	tmp, path string
@@ -117,15 +128,53 @@ func (st *stagedState) discard() {
 }
 
 func loadState(dir string) (*State, error) {
-	data, err := os.ReadFile(filepath.Join(dir, stateFile))
+	s, _, err := loadStateStamped(dir)
+	return s, err
+}
+
+// stateStamp tells one version of a state file from another: the file is
+// only ever replaced (by rename, a new inode), never written in place.
+type stateStamp struct {
+	ino   uint64
+	size  int64
+	mtime unix.Timespec
+}
+
+// loadStateStamped reads the state and the stamp of the very file it read.
+func loadStateStamped(dir string) (*State, stateStamp, error) {
+	path := filepath.Join(dir, stateFile)
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, stateStamp{}, err
+	}
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return nil, stateStamp{}, err
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, stateStamp{}, err
 	}
 	var s State
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, stateFile), err)
+		return nil, stateStamp{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return &s, nil
+	return &s, stampOf(&st), nil
+}
+
+func stampOf(st *unix.Stat_t) stateStamp {
+	return stateStamp{ino: st.Ino, size: st.Size, mtime: st.Mtim}
+}
+
+// currentStamp is the stamp of the state file now, or false if it cannot
+// be read.
+func currentStamp(dir string) (stateStamp, bool) {
+	var st unix.Stat_t
+	if err := unix.Stat(filepath.Join(dir, stateFile), &st); err != nil {
+		return stateStamp{}, false
+	}
+	return stampOf(&st), true
 }
 
 // alive reports whether the container's init still runs: the pid exists,
