@@ -11,6 +11,7 @@ import (
 
 	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/monitor"
+	"github.com/hullrt/hull/internal/runtime"
 	"github.com/hullrt/hull/internal/snapshot"
 )
 
@@ -157,13 +158,21 @@ func (e *Engine) cleanup(ctx context.Context, c *Container, deferred bool) error
 			return fmt.Errorf("removing the root filesystem: %w", err)
 		}
 	}
-	rc, err := e.runtime.Load(c.ID)
-	if errors.Is(err, errdefs.ErrNotFound) || os.IsNotExist(err) {
-		// A monitor killed in the middle of the runtime's create leaves a
-		// container with no state: its cgroups and directory.
-		if err := e.runtime.RemoveInterrupted(c.ID); err != nil && !errdefs.IsNotFound(err) {
+	// Normally the monitor has deleted the runtime container, or is
+	// deleting it: RemoveInterrupted waits for its lock and finds it gone
+	// without reading its state (11 KB, the spec, costly to decode cold).
+	// It also removes what a monitor killed in the middle of the
+	// runtime's create left: cgroups and a directory, with no state.
+	err := e.runtime.RemoveInterrupted(c.ID)
+	if !errors.Is(err, runtime.ErrCreated) {
+		if err != nil && !errdefs.IsNotFound(err) {
 			return fmt.Errorf("removing runtime container %s: %w", c.ID, err)
 		}
+		return nil
+	}
+	// A whole runtime container is left: its monitor died.
+	rc, err := e.runtime.Load(c.ID)
+	if errdefs.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {

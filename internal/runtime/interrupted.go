@@ -33,6 +33,10 @@ func writeCreating(dir string, paths map[string]string) error {
 	return nil
 }
 
+// ErrCreated is RemoveInterrupted's answer for a container that has a
+// state: not an interrupted create's leftover.
+var ErrCreated = errors.New("container was created")
+
 // RemoveInterrupted removes what a create that was killed before it saved
 // the container's state left under id: the processes in its cgroups, the
 // cgroup directories and the state directory. Such a container has no
@@ -40,7 +44,8 @@ func writeCreating(dir string, paths map[string]string) error {
 // the container's lock first, so it waits for a create or a Delete of id
 // that another process is running, and then finds their result. It returns
 // errdefs.ErrNotFound when id is no such leftover: no directory (never
-// made, or deleted meanwhile), or a container with a state.
+// made, or deleted meanwhile), or, wrapping ErrCreated too, a container
+// with a state, for Delete to remove.
 func (r *Runtime) RemoveInterrupted(id string) error {
 	if err := ValidateID(id); err != nil {
 		return err
@@ -60,7 +65,7 @@ func (r *Runtime) RemoveInterrupted(id string) error {
 		return notFound // removed while we waited for the lock
 	}
 	if _, err := os.Stat(filepath.Join(dir, stateFile)); err == nil {
-		return fmt.Errorf("container %q was created: %w", id, errdefs.ErrNotFound)
+		return fmt.Errorf("container %q: %w: %w", id, ErrCreated, errdefs.ErrNotFound)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, creatingFile))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
