@@ -11,6 +11,7 @@ import (
 
 	"github.com/hullrt/hull/internal/atomicfile"
 	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/events"
 	"github.com/hullrt/hull/internal/logs"
 	"github.com/hullrt/hull/internal/proc"
 	"github.com/hullrt/hull/internal/runtime"
@@ -176,6 +177,9 @@ func warmUp() {
 	if b, err := json.Marshal(&State{}); err == nil {
 		json.Unmarshal(b, &State{})
 	}
+	json.Marshal(readyMsg{Pid: 1})
+	json.Marshal(events.Event{Type: events.TypeContainer, Action: "start",
+		Actor: events.Actor{ID: "x", Attributes: map[string]string{"name": "x"}}})
 }
 
 func readConfig(dir string) (*Config, error) {

@@ -38,6 +38,11 @@ func WarmUp() {
 		var st State
 		json.Unmarshal(b, &st)
 	}
+	// The messages exchanged with the container's process, and the
+	// record of a create in progress.
+	json.Unmarshal([]byte(`{"type":"pid","pid":1,"cgroup2":true,"message":"m"}`), &message{})
+	json.Marshal(message{Type: msgCommitted})
+	json.Marshal(creating{CgroupPaths: map[string]string{"pids": "/"}})
 	seccomp.WarmUp(s.Linux.Seccomp)
 	capabilities.LastCap()
 }
