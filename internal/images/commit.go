@@ -75,7 +75,7 @@ func (s *Service) baseOf(ctx context.Context, containerKey string) (resolved, er
 	if err != nil {
 		return resolved{}, fmt.Errorf("base image %s of container snapshot %q: %w", info.Labels[labelImageName], containerKey, err)
 	}
-	if r.top() != info.Parent {
+	if !onImage(info.Parent, r.top()) {
 		return resolved{}, fmt.Errorf("container snapshot %q is on %q, not on its image's layers %q: %w",
 			containerKey, info.Parent, r.top(), errdefs.ErrConflict)
 	}

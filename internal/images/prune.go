@@ -83,7 +83,16 @@ func prunable(info snapshot.Info, wanted map[string]bool) bool {
 	if info.Labels[labelUnpack] != "" {
 		return time.Since(info.Created) > staleUnpack
 	}
-	return info.Kind == snapshot.KindCommitted && !wanted[info.Name]
+	return info.Kind == snapshot.KindCommitted && !wantedLayer(info.Name, wanted)
+}
+
+// wantedLayer tells whether a committed snapshot is a layer of a wanted
+// chain, or the init layer on one.
+func wantedLayer(name string, wanted map[string]bool) bool {
+	if top, ok := initOf(name); ok {
+		return wanted[top]
+	}
+	return wanted[name]
 }
 
 // Usage is what `hull system df` shows for images.
@@ -122,7 +131,7 @@ func (s *Service) DiskUsage(ctx context.Context) (Usage, error) {
 		}
 		u.Snapshots++
 		u.SnapshotsSize += su.Size
-		if info.Kind == snapshot.KindCommitted && !wanted[info.Name] {
+		if info.Kind == snapshot.KindCommitted && !wantedLayer(info.Name, wanted) {
 			u.Reclaimable += su.Size
 		}
 		return nil

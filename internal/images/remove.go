@@ -83,7 +83,7 @@ func (s *Service) containersOn(ctx context.Context, top, id string) []string {
 		if l := info.Labels[labelImageID]; l != "" && id != "" && l != id {
 			return nil
 		}
-		if info.Parent == top && info.Labels[labelUnpack] == "" && info.Kind != snapshot.KindCommitted {
+		if onImage(info.Parent, top) && info.Labels[labelUnpack] == "" && info.Kind != snapshot.KindCommitted {
 			users = append(users, info.Name)
 		}
 		return nil
@@ -99,6 +99,16 @@ func (s *Service) removeChain(ctx context.Context, chain []string, keep map[stri
 	for i := len(chain) - 1; i >= 0; i-- {
 		if keep[chain[i]] {
 			return nil
+		}
+		if i == len(chain)-1 {
+			// The init layer on the top goes first (see initLayer).
+			err := s.snapshots.Remove(ctx, initKey(chain[i]))
+			if errors.Is(err, errdefs.ErrConflict) {
+				return nil
+			}
+			if err != nil && !errdefs.IsNotFound(err) {
+				return err
+			}
 		}
 		err := s.snapshots.Remove(ctx, chain[i])
 		switch {

@@ -34,7 +34,11 @@ func (s *Service) PrepareRootfs(ctx context.Context, key, containerKey string, o
 	}
 	labels := map[string]string{labelImageID: r.manifest.Config.Digest.String(), labelImageName: r.record.Name}
 	opts = append([]snapshot.Opt{snapshot.WithLabels(labels)}, opts...)
-	mounts, err := s.snapshots.Prepare(ctx, containerKey, r.top(), opts...)
+	parent, err := s.initLayer(ctx, r.top())
+	if err != nil {
+		parent = r.top() // the container's init makes what it needs
+	}
+	mounts, err := s.snapshots.Prepare(ctx, containerKey, parent, opts...)
 	if err != nil {
 		return nil, ocispec.Image{}, fmt.Errorf("preparing rootfs %q of image %s: %w", containerKey, r.record.Name, err)
 	}
