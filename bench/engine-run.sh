@@ -61,19 +61,20 @@ D=(docker -H "unix://$work/docker.sock")
 for _ in $(seq 100); do "${D[@]}" info >/dev/null 2>&1 && break; sleep 0.2; done
 "${D[@]}" import "$work/busybox.tar" bench/busybox >/dev/null
 
-# A freshly started dockerd stays busy for a while: let it settle, or the
-# first block (hull's) is timed beside it.
-for _ in 1 2 3; do
-	"${H[@]}" run --rm --network none bench/busybox true >/dev/null
-	"${P[@]}" run --rm ${PRUN[*]} bench/busybox true >/dev/null
-	"${D[@]}" run --rm --network none bench/busybox true >/dev/null
-done
-sleep 5
-hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/run.json" \
-	-n hull "${H[*]} run --rm --network none bench/busybox true" \
-	-n podman "${P[*]} run --rm ${PRUN[*]} bench/busybox true" \
-	-n docker "${D[*]} run --rm --network none bench/busybox true" >/dev/null
-median() { python3 -c "import json,sys;d=json.load(open('$work/run.json'));print([r['median'] for r in d['results'] if r['command']==sys.argv[1]][0]*1000)" "$1"; }
+# One hyperfine block per engine, docker's first: a dockerd and containerd
+# keep working for seconds after their runs (garbage collection of what a
+# removal left), and a block timed right after docker's would be timed
+# beside that. Each block begins after a few seconds of quiet.
+block() { # NAME COMMAND...
+	local name=$1
+	shift
+	sleep 5
+	hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/run-$name.json" -n "$name" "$*" >/dev/null
+}
+block docker "${D[*]} run --rm --network none bench/busybox true"
+block podman "${P[*]} run --rm ${PRUN[*]} bench/busybox true"
+block hull "${H[*]} run --rm --network none bench/busybox true"
+median() { python3 -c "import json,sys;print(json.load(open('$work/run-'+sys.argv[1]+'.json'))['results'][0]['median']*1000)" "$1"; }
 # The same runs in turns (see bench/lib/interleave.py), before anything else
 # runs beside them: fairer on a machine whose speed drifts. Each run starts
 # 0.1 s after the previous one ended, so that what an engine still does
