@@ -59,6 +59,11 @@ func (s *Local) ingestDir(ref string) string {
 func lockIngest(ctx context.Context, dir string) (*os.File, error) {
 	for {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
+			// EEXIST: another writer made the directory and removed it
+			// again between MkdirAll's mkdir and its check.
+			if errors.Is(err, fs.ErrExist) && ctx.Err() == nil {
+				continue
+			}
 			return nil, err
 		}
 		path := filepath.Join(dir, ingestLock)

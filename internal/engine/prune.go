@@ -31,6 +31,7 @@ func (e *Engine) Prune(ctx context.Context, filters map[string][]string) (contai
 		}
 	}
 	e.removeRecordless(ctx, time.Minute)
+	e.EmptyTrash() // what monitors killed before they emptied it left
 	return rep, nil
 }
 

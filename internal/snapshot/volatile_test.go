@@ -98,6 +98,8 @@ func TestVolatileFileRewrittenInPlace(t *testing.T) {
 	}
 	var before unix.Stat_t
 	must(t, unix.Stat(s.volatilePath(), &before))
+	long, err := os.ReadFile(s.volatilePath())
+	must(t, err)
 	must(t, s.Remove(ctx, "c2"))
 	var after unix.Stat_t
 	must(t, unix.Stat(s.volatilePath(), &after))
@@ -107,8 +109,6 @@ func TestVolatileFileRewrittenInPlace(t *testing.T) {
 
 	// What a writer killed before its truncation leaves: the shorter
 	// record of c1 alone, padded to the length of both records.
-	long, err := os.ReadFile(s.volatilePath())
-	must(t, err)
 	must(t, s.Remove(ctx, "c1"))
 	short, err := os.ReadFile(s.volatilePath())
 	must(t, err)
