@@ -8,8 +8,8 @@
 // once (its auto_da_alloc heuristic), so that a power loss does not leave
 // an empty file behind, and frees the old file's blocks, which a
 // filesystem mounted with discard trims on the spot. Both cost a short
-// container dearly: about 0.45 ms a rename here, four of them in a
-// `hull run --rm`.
+// container dearly: about 0.45 ms a rename where docs/benchmarks.md
+// measures, four of them in a `hull run --rm`.
 //
 // WriteVolatile is for files that need not survive a crash, such as the
 // records of a container that is removed when it exits: it swaps the

@@ -138,9 +138,9 @@ func (e *Engine) undoCreate(ctx context.Context, c *Container) {
 // exec root, behind a symbolic link from the root: nothing of such a
 // container is to outlive a reboot, which empties the exec root where it
 // is a tmpfs (/run, usually), and there its dozen files and directories
-// cost no disk inodes. On this machine's ext4 without a journal, every
-// inode allocated scans past all those freed in the last minutes, so
-// each container made and removed on disk slows the next ones. Its log
+// cost no disk inodes. On ext4 without a journal, every inode allocated
+// scans past all those freed in the last minutes, so each container made
+// and removed on disk slows the next ones. Its log
 // stays on disk (see logPath). The link goes first: a create killed
 // before the directory exists leaves a dangling link, which
 // removeRecordless clears as it does a directory without a record.

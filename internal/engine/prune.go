@@ -65,7 +65,7 @@ func (e *Engine) removeRecordless(ctx context.Context, grace time.Duration) {
 
 // releaseNamesOf removes the names that point at id.
 func (e *Engine) releaseNamesOf(id string) {
-	ents, err := os.ReadDir(filepath.Dir(e.namePath("x")))
+	ents, err := os.ReadDir(e.namesDir())
 	if err != nil {
 		return
 	}

@@ -51,7 +51,8 @@ var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
 func (e *Engine) containersDir() string       { return filepath.Join(e.root, "containers") }
 func (e *Engine) dir(id string) string        { return filepath.Join(e.containersDir(), id) }
-func (e *Engine) namePath(name string) string { return filepath.Join(e.containersDir(), "names", name) }
+func (e *Engine) namesDir() string            { return filepath.Join(e.containersDir(), "names") }
+func (e *Engine) namePath(name string) string { return filepath.Join(e.namesDir(), name) }
 
 // newID returns a random 64-hex container id whose first 12 characters are
 // not all digits (Docker's rule, so a short id never reads as a number).

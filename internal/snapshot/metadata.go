@@ -22,7 +22,7 @@ const metadataVersion = 1
 // Volatile snapshots are kept apart, in a second file rewritten in place
 // without fsync: making and removing a --rm container's root filesystem
 // then costs no disk flush (two fsyncs each way, milliseconds here) and no
-// new inode (on this machine's ext4 without a journal, allocating one scans
+// new inode (on ext4 without a journal, allocating one scans
 // past every inode freed in the last minutes: the more containers come and
 // go, the slower), while the file holding the images' layers is still only
 // ever replaced durably. A torn or lost volatile file after a power loss

@@ -34,9 +34,9 @@ func (s *Store) Remove(ctx context.Context, key string) error {
 // later by EmptyTrash, Cleanup or whoever empties that directory. Deleting
 // a snapshot's directories is the costliest file system work of a short
 // container: a filesystem mounted with discard (as cloud disks often are)
-// trims each freed directory block on the spot, 0.1 to 0.5 ms apiece here.
-// A rename costs one directory entry, and the deletion can then happen
-// where nobody waits for it.
+// trims each freed directory block on the spot, 0.1 to 0.5 ms apiece on the
+// machine docs/benchmarks.md measures. A rename costs one directory entry,
+// and the deletion can then happen where nobody waits for it.
 func (s *Store) Discard(ctx context.Context, key string) error {
 	id, err := s.forget(key)
 	if err != nil {
