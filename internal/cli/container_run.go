@@ -100,10 +100,9 @@ func parseAttach(streams []string, detach bool) (attachStreams, error) {
 // --rm, removes it and its anonymous volumes.
 func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *runOptions, pending *monitor.Pending) error {
 	bg := context.WithoutCancel(ctx)
-	// Once the session ends, the monitor is there to delete the files a
-	// removal leaves in the trash (see engine.RemoveOptions.Deferred).
-	deferred := false
-	remove := func() error {
+	// deferred: the monitor is there to delete the files the removal puts
+	// in the trash (see engine.RemoveOptions.Deferred).
+	remove := func(deferred bool) error {
 		if !o.rm {
 			return nil
 		}
@@ -115,7 +114,7 @@ func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *
 	}
 	att, err := eng.Start(ctx, id, engine.StartOptions{Attach: true, Monitor: pending, Removes: o.rm})
 	if err != nil {
-		remove()
+		remove(false)
 		return docker(err)
 	}
 	code, err := e.session(ctx, eng, att, sessionOptions{id: id, stdin: o.attach.stdin && o.interactive, tty: o.tty, sigProxy: o.sigProxy,
@@ -125,8 +124,7 @@ func runAttached(ctx context.Context, e *env, eng *engine.Engine, id string, o *
 		// Detached by a signal: the container runs on, as with Docker.
 		return exitWith(code, err)
 	}
-	deferred = true
-	if rerr := remove(); rerr != nil {
+	if rerr := remove(true); rerr != nil {
 		return docker(rerr)
 	}
 	return exitWith(code, nil)

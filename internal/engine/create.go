@@ -140,12 +140,12 @@ func (e *Engine) undoCreate(ctx context.Context, c *Container) {
 // is a tmpfs (/run, usually), and there its dozen files and directories
 // cost no disk inodes. On ext4 without a journal, every inode allocated
 // scans past all those freed in the last minutes, so each container made
-// and removed on disk slows the next ones. Its log
-// stays on disk (see logPath). The link goes first: a create killed
-// before the directory exists leaves a dangling link, which
-// removeRecordless clears as it does a directory without a record.
+// and removed on disk slows the next ones. Its log stays on disk (see
+// logPath). The link goes first: a create killed before the directory
+// exists leaves a dangling link, which removeRecordless clears as it does
+// a directory without a record.
 func (e *Engine) makeDir(c *Container) error {
-	if !c.HostConfig.AutoRemove {
+	if !c.autoRemove() {
 		return os.Mkdir(e.dir(c.ID), 0o700)
 	}
 	real := filepath.Join(e.execRoot, "containers", c.ID)

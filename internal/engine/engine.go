@@ -61,7 +61,7 @@ func Open(opts Options) (*Engine, error) {
 		init:    findBinary(opts.Init, "hull-init"),
 		hull:    findBinary(opts.Hull, "hull"),
 	}
-	for _, d := range []string{filepath.Join(e.root, "containers", "names"), e.trashDir(), e.logsDir()} {
+	for _, d := range []string{e.namesDir(), e.trashDir(), e.logsDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("creating %s: %w", e.root, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/hullrt/hull/internal/monitor"
 	"github.com/hullrt/hull/internal/runtime"
 	"github.com/hullrt/hull/internal/snapshot"
+	"github.com/hullrt/hull/internal/trash"
 )
 
 // RemoveOptions tune Remove.
@@ -76,34 +77,36 @@ func (e *Engine) Remove(ctx context.Context, ref string, opts RemoveOptions) err
 }
 
 // removeDir deletes the container's directory (and, for a --rm container,
-// the link to it and its log) or, deferred, moves them into the trash:
+// the link to it and its log) or, deferred, puts them in the trash:
 // either way the container is gone for every hull process.
 func (e *Engine) removeDir(c *Container, deferred bool) error {
-	dir, trash := e.dir(c.ID), e.trashDir()
+	dir, trashDir := e.dir(c.ID), e.trashDir()
 	if real, err := os.Readlink(dir); err == nil {
 		// A --rm container's (see makeDir): the link goes first, and
-		// with it the container.
+		// with it the container; its log is in ROOT/logs (see logPath).
 		if err := os.Remove(dir); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("removing container %s: %w", c.ID, err)
 		}
-		dir, trash = real, e.execTrashDir()
-	}
-	if logs, _ := filepath.Glob(filepath.Join(e.logsDir(), c.ID+"-json.log*")); len(logs) > 0 {
+		dir, trashDir = real, e.execTrashDir()
+		logs, _ := filepath.Glob(filepath.Join(e.logsDir(), c.ID+"-json.log*"))
 		for _, l := range logs {
-			if !deferred || os.Rename(l, filepath.Join(e.trashDir(), filepath.Base(l))) != nil {
+			if deferred {
+				trash.Put(l, e.trashDir(), filepath.Base(l))
+			} else {
 				os.Remove(l)
 			}
 		}
 	}
-	if deferred && os.Rename(dir, filepath.Join(trash, c.ID)) == nil {
+	if deferred {
+		if err := trash.Put(dir, trashDir, c.ID); err != nil {
+			return fmt.Errorf("removing container %s: %w", c.ID, err)
+		}
 		return nil
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("removing container %s: %w", c.ID, err)
 	}
-	if !deferred {
-		e.EmptyTrash()
-	}
+	e.EmptyTrash()
 	return nil
 }
 
@@ -128,7 +131,7 @@ func (e *Engine) TrashDirs() []string {
 func (e *Engine) EmptyTrash() error {
 	var errs []error
 	for _, d := range e.TrashDirs() {
-		errs = append(errs, snapshot.EmptyDir(d))
+		errs = append(errs, trash.Empty(d))
 	}
 	return errors.Join(errs...)
 }

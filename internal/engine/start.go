@@ -196,7 +196,7 @@ func (e *Engine) monitorConfig(c *Container) monitor.Config {
 // --rm container, whose directory is in the exec root (see makeDir), in
 // ROOT/logs, so that a long-lived one's output fills a disk, not memory.
 func (e *Engine) logPath(c *Container) string {
-	if c.HostConfig != nil && c.HostConfig.AutoRemove {
+	if c.autoRemove() {
 		return filepath.Join(e.logsDir(), c.ID+"-json.log")
 	}
 	return filepath.Join(e.dir(c.ID), c.ID+"-json.log")

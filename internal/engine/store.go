@@ -46,6 +46,10 @@ type Container struct {
 	Rootfs bool
 }
 
+// autoRemove tells whether the container is removed when it exits (--rm):
+// nothing of it is to outlive a crash or a reboot.
+func (c *Container) autoRemove() bool { return c.HostConfig != nil && c.HostConfig.AutoRemove }
+
 // validName is Docker's rule for container names.
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
@@ -90,7 +94,7 @@ func (e *Engine) save(c *Container) error {
 		return err
 	}
 	write := atomicfile.Write
-	if c.HostConfig != nil && c.HostConfig.AutoRemove {
+	if c.autoRemove() {
 		// Nothing of a --rm container outlives a crash (see atomicfile).
 		write = atomicfile.WriteVolatile
 	}

@@ -43,10 +43,10 @@ var initEntries = []struct {
 // `hull run --rm` here). Only overlay stores have one: in a copy store a
 // layer is a whole copy of the tree.
 func (s *Service) initLayer(ctx context.Context, top string) (string, error) {
-	if top == "" || s.snapshots.Driver() != snapshot.DriverOverlay {
+	key := s.initParent(top)
+	if key == top {
 		return top, nil
 	}
-	key := initKey(top)
 	if s.snapshots.Exists(ctx, key) {
 		return key, nil
 	}
@@ -105,6 +105,15 @@ func (s *Service) fillInit(ms []specs.Mount) error {
 		}
 	}
 	return nil
+}
+
+// initParent is where a container on top goes: top's init layer, or top
+// itself where there is none (an image without layers, a copy store).
+func (s *Service) initParent(top string) string {
+	if top == "" || s.snapshots.Driver() != snapshot.DriverOverlay {
+		return top
+	}
+	return initKey(top)
 }
 
 // onImage tells whether a snapshot's parent is the image top's: the top

@@ -7,6 +7,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/hullrt/hull/internal/errdefs"
 	"github.com/hullrt/hull/internal/image"
 	"github.com/hullrt/hull/internal/snapshot"
 )
@@ -34,11 +35,16 @@ func (s *Service) PrepareRootfs(ctx context.Context, key, containerKey string, o
 	}
 	labels := map[string]string{labelImageID: r.manifest.Config.Digest.String(), labelImageName: r.record.Name}
 	opts = append([]snapshot.Opt{snapshot.WithLabels(labels)}, opts...)
-	parent, err := s.initLayer(ctx, r.top())
-	if err != nil {
-		parent = r.top() // the container's init makes what it needs
-	}
+	// On the image's init layer, made if it is missing (the first run of
+	// the image): a failed Prepare costs no more than asking first would.
+	parent := s.initParent(r.top())
 	mounts, err := s.snapshots.Prepare(ctx, containerKey, parent, opts...)
+	if parent != r.top() && errdefs.IsNotFound(err) {
+		if parent, err = s.initLayer(ctx, r.top()); err != nil {
+			parent = r.top() // the container's init makes what it needs
+		}
+		mounts, err = s.snapshots.Prepare(ctx, containerKey, parent, opts...)
+	}
 	if err != nil {
 		return nil, ocispec.Image{}, fmt.Errorf("preparing rootfs %q of image %s: %w", containerKey, r.record.Name, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hullrt/hull/internal/proc"
+	"github.com/hullrt/hull/internal/trash"
 )
 
 // loop watches over the container until it is gone for good, and returns
@@ -226,19 +227,12 @@ func (m *monitor) removedByClient() bool {
 	return false
 }
 
-// emptyTrash deletes what the client's removal moved into the trash: its
-// own container's files, and those of others whose monitor did not get to
-// it.
+// emptyTrash deletes what the client's removal put in the trash: its own
+// container's files, and those of others whose monitor did not get to it.
 func (m *monitor) emptyTrash() {
 	for _, dir := range m.cfg.Trash {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			if err := os.RemoveAll(dir + "/" + e.Name()); err != nil && !os.IsNotExist(err) {
-				m.warn("emptying the trash: " + err.Error())
-			}
+		if err := trash.Empty(dir); err != nil {
+			m.warn("emptying the trash: " + err.Error())
 		}
 	}
 }

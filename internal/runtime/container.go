@@ -23,9 +23,8 @@ type Container struct {
 	dir   string
 	state *State
 	// stamp is that of the state file state was read from or written to
-	// (if stamped): refresh reads the file again only if it changed.
-	stamp   stateStamp
-	stamped bool
+	// (zero if unknown): refresh reads the file again only if it changed.
+	stamp stateStamp
 }
 
 // ID returns the container's id.
@@ -127,10 +126,8 @@ func lockDir(dir string) (int, error) {
 // refresh rereads the state after taking the lock: another process may
 // have changed or deleted the container since it was loaded.
 func (c *Container) refresh() error {
-	if c.stamped {
-		if now, ok := currentStamp(c.dir); ok && now == c.stamp {
-			return nil // decoding it again costs 0.2 ms: it holds the spec
-		}
+	if c.stamp != (stateStamp{}) && currentStamp(c.dir) == c.stamp {
+		return nil // decoding it again costs 0.2 ms: it holds the spec
 	}
 	s, stamp, err := loadStateStamped(c.dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -139,7 +136,7 @@ func (c *Container) refresh() error {
 	if err != nil {
 		return err
 	}
-	c.state, c.stamp, c.stamped = s, stamp, true
+	c.state, c.stamp = s, stamp
 	return nil
 }
 

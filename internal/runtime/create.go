@@ -112,7 +112,7 @@ func (r *Runtime) Create(id string, opts CreateOpts) (c *Container, err error) {
 	if err := staged.commit(); err != nil {
 		return nil, err
 	}
-	c.stamp, c.stamped = currentStamp(dir)
+	c.stamp = currentStamp(dir)
 	if err := p.conn.send(message{Type: msgCommitted}); err != nil {
 		os.Remove(filepath.Join(dir, stateFile))
 		return nil, fmt.Errorf("container init exited during create: %w", err)

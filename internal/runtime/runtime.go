@@ -85,7 +85,7 @@ func (r *Runtime) Load(id string) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Container{rt: r, dir: r.dir(id), state: s, stamp: stamp, stamped: true}, nil
+	return &Container{rt: r, dir: r.dir(id), state: s, stamp: stamp}, nil
 }
 
 // List returns every container under Root, sorted by id. Entries without a

@@ -76,7 +76,7 @@ func (c *Container) save() error {
 	if err := c.state.save(c.dir); err != nil {
 		return err
 	}
-	c.stamp, c.stamped = currentStamp(c.dir)
+	c.stamp = currentStamp(c.dir)
 	return nil
 }
 
@@ -167,14 +167,14 @@ func stampOf(st *unix.Stat_t) stateStamp {
 	return stateStamp{ino: st.Ino, size: st.Size, mtime: st.Mtim}
 }
 
-// currentStamp is the stamp of the state file now, or false if it cannot
-// be read.
-func currentStamp(dir string) (stateStamp, bool) {
+// currentStamp is the stamp of the state file now; the zero stamp, which
+// matches none, if it cannot be read.
+func currentStamp(dir string) stateStamp {
 	var st unix.Stat_t
 	if err := unix.Stat(filepath.Join(dir, stateFile), &st); err != nil {
-		return stateStamp{}, false
+		return stateStamp{}
 	}
-	return stampOf(&st), true
+	return stampOf(&st)
 }
 
 // alive reports whether the container's init still runs: the pid exists,

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hullrt/hull/internal/errdefs"
+	"github.com/hullrt/hull/internal/trash"
 )
 
 // Remove deletes the snapshot key. A snapshot that is another's parent is
@@ -42,10 +43,8 @@ func (s *Store) Discard(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Rename(s.dir(id), filepath.Join(s.TrashDir(), id)); err != nil {
-		if err := os.RemoveAll(s.dir(id)); err != nil {
-			return fmt.Errorf("removing snapshot %q: directory left for Cleanup: %w", key, err)
-		}
+	if err := trash.Put(s.dir(id), s.TrashDir(), id); err != nil {
+		return fmt.Errorf("removing snapshot %q: directory left for Cleanup: %w", key, err)
 	}
 	return nil
 }
@@ -80,27 +79,7 @@ func (s *Store) forget(key string) (id string, err error) {
 func (s *Store) TrashDir() string { return filepath.Join(s.root, "trash") }
 
 // EmptyTrash deletes what Discard moved aside.
-func (s *Store) EmptyTrash() error { return EmptyDir(s.TrashDir()) }
-
-// EmptyDir deletes everything in dir but dir itself. Several processes may
-// empty the same directory at once: what one of them deleted first is no
-// error for the others.
-func EmptyDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil
-		}
-		return err
-	}
-	var errs []error
-	for _, e := range entries {
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
+func (s *Store) EmptyTrash() error { return trash.Empty(s.TrashDir()) }
 
 // Cleanup removes what crashed operations left behind: snapshot directories
 // with no record, staging directories whose creator is gone (their flock is
